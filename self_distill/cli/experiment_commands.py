@@ -1,0 +1,71 @@
+"""``self-distill experiment list|run``: the numbered scripts in ``experiments/``.
+
+Each experiment is a standalone script (``python experiments/exp003_....py``) with a
+``main(argv)`` function; the CLI finds it by number or name and passes the remaining arguments.
+Experiments live in the source tree, so this command works from a checkout (editable install).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from self_distill.cli.output import console
+from self_distill.errors import UsageError
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
+
+
+def experiment_files() -> list[Path]:
+    return sorted(EXPERIMENTS_DIR.glob("exp[0-9][0-9][0-9]_*.py"))
+
+
+def find_experiment(name: str) -> Path:
+    matches = [p for p in experiment_files() if p.stem == name or p.stem.startswith(name + "_")]
+    if len(matches) != 1:
+        known = ", ".join(p.stem for p in experiment_files()) or "none"
+        raise UsageError(f"no single experiment matches {name!r} in {EXPERIMENTS_DIR}; known: {known}")
+    return matches[0]
+
+
+def summary_line(path: Path) -> str:
+    docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return docstring.strip().splitlines()[0] if docstring.strip() else ""
+
+
+@click.group()
+def experiment() -> None:
+    """Run the numbered, seeded experiments."""
+
+
+@experiment.command("list")
+def list_experiments() -> None:
+    """Every experiment with its one-line purpose."""
+    table = Table(title=f"experiments in {EXPERIMENTS_DIR}")
+    table.add_column("name")
+    table.add_column("purpose")
+    for path in experiment_files():
+        table.add_row(path.stem, summary_line(path))
+    console.print(table)
+
+
+@experiment.command(
+    "run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+)
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run_experiment(name: str, args: tuple[str, ...]) -> None:
+    """Run experiment NAME (e.g. exp003 or exp003_skill_creation) with its own ARGS."""
+    path = find_experiment(name)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load experiment {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "main"):
+        raise UsageError(f"experiment {path} defines no main(argv)")
+    module.main(list(args))

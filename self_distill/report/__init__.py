@@ -1,0 +1,1 @@
+"""Tables, plots and result files for experiments and reports."""
