@@ -1,0 +1,233 @@
+"""``self-distill tasks``: list, sample, stream and inspect task suites.
+
+A thin layer over :mod:`self_distill.tasks`; everything here is also a Python call.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from self_distill.errors import UsageError
+from self_distill.tasks import (
+    DIFFICULTIES,
+    FAMILIES,
+    MIXED,
+    ONEOFF_FAMILY,
+    Task,
+    build_stream,
+    generate,
+    generate_oneoff,
+    load_bbh,
+    load_tasks,
+    task_stats,
+)
+from self_distill.tasks.reference_data import bbh_path
+from self_distill.tasks.stats import TaskStats
+
+_LOADABLE_SUFFIXES = (".json", ".jsonl", ".tsv")
+_PREVIEW = 90
+
+
+def _echo_jsonl(tasks: Iterable[Task]) -> None:
+    for task in tasks:
+        click.echo(json.dumps(task.to_dict(), ensure_ascii=False))
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 3] + "..."
+
+
+def _print_tasks(tasks: list[Task]) -> None:
+    table = Table(title=f"{len(tasks)} tasks (use --jsonl for full text)")
+    table.add_column("id", no_wrap=True)
+    for column in ("family", "difficulty", "input", "target"):
+        table.add_column(column, overflow="fold")
+    for task in tasks:
+        table.add_row(
+            task.id,
+            task.family,
+            str(task.meta.get("difficulty", "")),
+            _preview(task.input),
+            _preview(task.target) or "(free)",
+        )
+    Console().print(table)
+
+
+@click.group()
+def tasks() -> None:
+    """Task suites: generated families, loaded data sets, mixed streams, statistics."""
+
+
+@tasks.command("list")
+def list_families() -> None:
+    """List the generated families with their answer formats and difficulty knobs."""
+    table = Table(title="Generated task families")
+    for column in ("family", "answer format", "description", "difficulty knobs"):
+        table.add_column(column, overflow="fold")
+    for family in FAMILIES.values():
+        knobs = "\n".join(f"{level}: {family.knobs[level]}" for level in DIFFICULTIES)
+        table.add_row(
+            family.name,
+            f"{family.answer_format}\n({family.answer_doc})",
+            family.description,
+            knobs,
+        )
+    Console().print(table)
+    click.echo(
+        f"Streams also accept '{ONEOFF_FAMILY}' noise (--noise), 'bbh:<task>' for a "
+        "BIG-Bench-Hard file from the reference datasets, and paths to .json/.jsonl/.tsv files."
+    )
+
+
+@tasks.command()
+@click.argument("family")
+@click.option("-n", "count", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--difficulty",
+    type=click.Choice([*DIFFICULTIES, MIXED]),
+    default="medium",
+    show_default=True,
+)
+@click.option("--jsonl", is_flag=True, help="Print one JSON task per line.")
+def sample(family: str, count: int, seed: int, difficulty: str, jsonl: bool) -> None:
+    """Generate N tasks of FAMILY (a generated family, or 'oneoff', which has no difficulty)."""
+    if family == ONEOFF_FAMILY:
+        generated = generate_oneoff(count, seed=seed)
+    else:
+        generated = generate(family, count, seed=seed, difficulty=difficulty)
+    if jsonl:
+        _echo_jsonl(generated)
+    else:
+        _print_tasks(generated)
+
+
+def _parse_family_spec(spec: str) -> tuple[str, float]:
+    """'name' or 'name:weight' -> (name, weight); 'bbh:task' has no weight."""
+    name, _, last = spec.rpartition(":")
+    if name:
+        try:
+            return name, float(last)
+        except ValueError:
+            pass
+    return spec, 1.0
+
+
+def _load_extra(name: str) -> tuple[str, list[Task]]:
+    """Tasks for a stream family that is not generated: 'bbh:<task>' or a data file path."""
+    if name.startswith("bbh:") and not name.endswith(_LOADABLE_SUFFIXES):
+        return name, load_bbh(bbh_path(name.removeprefix("bbh:")))
+    path = Path(name)
+    loaded = load_tasks(path)
+    families = {task.family for task in loaded}
+    return (families.pop() if len(families) == 1 else path.stem), loaded
+
+
+@tasks.command()
+@click.option(
+    "--families",
+    required=True,
+    help="Comma-separated families, each optionally NAME:WEIGHT; generated names, "
+    "'bbh:<task>' or .json/.jsonl/.tsv paths.",
+)
+@click.option("-n", "count", type=click.IntRange(min=0), default=100, show_default=True)
+@click.option("--noise", type=click.FloatRange(0, 1), default=0.1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--difficulty",
+    type=click.Choice([*DIFFICULTIES, MIXED]),
+    default=MIXED,
+    show_default=True,
+    help="Difficulty of generated families.",
+)
+@click.option("--jsonl", is_flag=True, help="Print one JSON task per line.")
+def stream(
+    families: str, count: int, noise: float, seed: int, difficulty: str, jsonl: bool
+) -> None:
+    """Build a mixed stream of N tasks with a share of one-off noise."""
+    weights: dict[str, float] = {}
+    extra: dict[str, list[Task]] = {}
+    for spec in (part.strip() for part in families.split(",")):
+        if not spec:
+            continue
+        name, weight = _parse_family_spec(spec)
+        if name not in FAMILIES:
+            name, extra[name] = _load_extra(name)
+        if name in weights:
+            raise UsageError(f"family {name!r} is listed twice in --families")
+        weights[name] = weight
+    built = build_stream(weights, count, noise=noise, seed=seed, extra=extra, difficulty=difficulty)
+    if jsonl:
+        _echo_jsonl(built)
+        return
+    table = Table(title=f"Stream of {len(built)} tasks (seed {seed}; use --jsonl for the tasks)")
+    table.add_column("family")
+    table.add_column("tasks", justify="right")
+    table.add_column("share", justify="right")
+    for name, number in sorted(Counter(task.family for task in built).items()):
+        table.add_row(name, str(number), f"{number / max(1, len(built)):.1%}")
+    Console().print(table)
+
+
+def _format_share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _print_stats(path: Path, stats: TaskStats) -> None:
+    table = Table(title=f"{path.name}: {stats.size} tasks")
+    for column in (
+        "family",
+        "tasks",
+        "format",
+        "distinct targets",
+        "class balance",
+        "majority",
+        "majority acc.",
+    ):
+        table.add_column(column, overflow="fold")
+    for family in stats.families.values():
+        balance = ", ".join(
+            f"{label}: {share:.1%}" for label, share in family.class_balance.items()
+        )
+        table.add_row(
+            family.family,
+            str(family.size),
+            ", ".join(family.answer_formats),
+            str(family.distinct_targets),
+            balance or "-",
+            _preview(family.majority_target or "-"),
+            _format_share(family.majority_accuracy),
+        )
+    console = Console()
+    console.print(table)
+    console.print(
+        f"majority-class baseline (best constant answer per family): "
+        f"{_format_share(stats.majority_accuracy)}"
+    )
+    console.print(
+        f"duplicate inputs: {stats.duplicates} "
+        f"(with a different target: {stats.conflicting_duplicates})"
+    )
+
+
+@tasks.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(file: Path, as_json: bool) -> None:
+    """Size, families, class balance, majority baseline and duplicates of FILE.
+
+    FILE is a .jsonl task file, a BIG-Bench-Hard .json file or a CoLA .tsv file.
+    """
+    result = task_stats(load_tasks(file))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        _print_stats(file, result)

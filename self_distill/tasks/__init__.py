@@ -1,0 +1,44 @@
+"""Task suites: the data every experiment runs on, built so that it cannot fool us.
+
+- :class:`Task` and the scorers (``scorers.scorer_for``), one per answer format;
+- seeded generators with exact answers (``FAMILIES``, :func:`generate`);
+- loaders for BIG-Bench-Hard JSON, CoLA TSV and JSONL (:func:`load_bbh`, :func:`load_cola`,
+  :func:`load_jsonl`, :func:`load_tasks`, :func:`write_jsonl`);
+- stratified, duplicate-free splits (:func:`split_tasks`) and statistics with the
+  majority-class baseline (:func:`task_stats`);
+- mixed streams with one-off noise (:func:`build_stream`).
+"""
+
+from self_distill.tasks.generators import DIFFICULTIES, FAMILIES, MIXED, Family, generate
+from self_distill.tasks.loaders import load_bbh, load_cola, load_jsonl, load_tasks, write_jsonl
+from self_distill.tasks.oneoff import ONEOFF_FAMILY, generate_oneoff
+from self_distill.tasks.scorers import scorer_for
+from self_distill.tasks.splits import TaskSplits, split_tasks
+from self_distill.tasks.stats import TaskStats, task_stats
+from self_distill.tasks.stream import build_stream
+from self_distill.tasks.task import ANSWER_FORMATS, CLASS_FORMATS, Task, normalise_text
+
+__all__ = [
+    "ANSWER_FORMATS",
+    "CLASS_FORMATS",
+    "DIFFICULTIES",
+    "FAMILIES",
+    "MIXED",
+    "ONEOFF_FAMILY",
+    "Family",
+    "Task",
+    "TaskSplits",
+    "TaskStats",
+    "build_stream",
+    "generate",
+    "generate_oneoff",
+    "load_bbh",
+    "load_cola",
+    "load_jsonl",
+    "load_tasks",
+    "normalise_text",
+    "scorer_for",
+    "split_tasks",
+    "task_stats",
+    "write_jsonl",
+]

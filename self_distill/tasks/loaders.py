@@ -1,0 +1,217 @@
+"""Loaders for real data: BIG-Bench-Hard task JSON, CoLA TSV and a generic JSONL format.
+
+Every loader either returns tasks or raises :class:`~self_distill.errors.DataError` naming the
+file, the line (or example) and the problem; nothing is skipped silently.
+
+Families: BIG-Bench-Hard tasks get ``bbh:<file stem>`` (``bbh:word_sorting``), CoLA tasks get
+``cola``, JSONL tasks keep their ``family`` field or default to the file stem.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from self_distill.errors import DataError, UsageError
+from self_distill.tasks.task import ANSWER_FORMATS, Task
+
+COLA_INSTRUCTION = (
+    "Is the following sentence grammatically acceptable English? "
+    "Answer 1 for acceptable or 0 for unacceptable.\nSentence: {sentence}"
+)
+
+_CHOICE = re.compile(r"^\([A-Z]\)$")
+_INTEGER = re.compile(r"^-?\d+$")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found; check the path") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def infer_answer_format(targets: Iterable[str]) -> str:
+    """``choice`` for "(A)" letters, ``yesno``, ``numeric`` for integers, otherwise ``exact``."""
+    values = list(targets)
+    if values and all(_CHOICE.match(value) for value in values):
+        return "choice"
+    if values and all(value.strip().lower() in ("yes", "no") for value in values):
+        return "yesno"
+    if values and all(_INTEGER.match(value.strip()) for value in values):
+        return "numeric"
+    return "exact"
+
+
+def load_bbh(path: str | Path, family: str | None = None) -> list[Task]:
+    """Tasks from a BIG-Bench-Hard JSON file (``{"examples": [{"input", "target"}, ...]}``).
+
+    The family defaults to ``bbh:<file stem>``; the answer format is inferred from the targets
+    (:func:`infer_answer_format`). The file's canary string is not copied into the tasks.
+    """
+    path = Path(path)
+    try:
+        document = json.loads(_read_text(path))
+    except json.JSONDecodeError as error:
+        raise DataError(
+            f"{path}: line {error.lineno}: invalid JSON ({error.msg}); "
+            "expected a BIG-Bench-Hard task file"
+        ) from None
+    examples = document.get("examples") if isinstance(document, dict) else None
+    if not isinstance(examples, list):
+        raise DataError(
+            f'{path}: no "examples" list at the top level; '
+            'expected {"examples": [{"input": ..., "target": ...}, ...]}'
+        )
+    name = family or f"bbh:{path.stem}"
+    pairs: list[tuple[str, str]] = []
+    for index, example in enumerate(examples):
+        if not (
+            isinstance(example, dict)
+            and isinstance(example.get("input"), str)
+            and isinstance(example.get("target"), str)
+        ):
+            raise DataError(
+                f'{path}: example {index}: needs string fields "input" and "target", '
+                f"got {str(example)[:80]}"
+            )
+        pairs.append((example["input"], example["target"]))
+    answer_format = infer_answer_format(target for _, target in pairs)
+    return [
+        Task(
+            id=f"{name}:{index}",
+            family=name,
+            input=text,
+            target=target,
+            answer_format=answer_format,
+            meta={"source": path.name, "index": index},
+        )
+        for index, (text, target) in enumerate(pairs)
+    ]
+
+
+def load_cola(path: str | Path, instruction: str = COLA_INSTRUCTION) -> list[Task]:
+    """Tasks from a CoLA TSV file: source, label (1/0), original mark, sentence; no header.
+
+    The input is ``instruction`` with the sentence filled in; the target is ``"1"`` (acceptable)
+    or ``"0"``, answer format ``label``.
+    """
+    path = Path(path)
+    tasks: list[Task] = []
+    rows = csv.reader(_read_text(path).splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for line_number, row in enumerate(rows, start=1):
+        if not row:
+            continue
+        if len(row) != 4:
+            raise DataError(
+                f"{path}: line {line_number}: expected 4 tab-separated columns "
+                f"(source, label, mark, sentence), found {len(row)}"
+            )
+        source, label, mark, sentence = row
+        if label not in ("0", "1"):
+            raise DataError(f"{path}: line {line_number}: label must be 0 or 1, found {label!r}")
+        if not sentence.strip():
+            raise DataError(f"{path}: line {line_number}: empty sentence")
+        tasks.append(
+            Task(
+                id=f"cola:{path.stem}:{line_number}",
+                family="cola",
+                input=instruction.format(sentence=sentence.strip()),
+                target=label,
+                answer_format="label",
+                meta={"source": source, "mark": mark, "sentence": sentence, "line": line_number},
+            )
+        )
+    if not tasks:
+        raise DataError(f"{path}: no rows; expected CoLA TSV lines")
+    return tasks
+
+
+def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
+    where = f"{path}: line {line_number}"
+    if not isinstance(record, dict):
+        raise DataError(f"{where}: expected a JSON object, found {type(record).__name__}")
+    for key in ("input", "target"):
+        if not isinstance(record.get(key), str):
+            raise DataError(f'{where}: field "{key}" is missing or not a string')
+    for key in ("id", "family", "answer_format"):
+        if key in record and not isinstance(record[key], str):
+            raise DataError(f'{where}: field "{key}" must be a string')
+    answer_format = record.get("answer_format", "exact")
+    if answer_format not in ANSWER_FORMATS:
+        raise DataError(
+            f"{where}: unknown answer_format {answer_format!r}; use one of "
+            f"{', '.join(ANSWER_FORMATS)}"
+        )
+    meta = record.get("meta", {})
+    if not isinstance(meta, dict):
+        raise DataError(f'{where}: field "meta" must be an object')
+    return Task(
+        id=record.get("id", f"{path.stem}:{line_number}"),
+        family=record.get("family", path.stem),
+        input=record["input"],
+        target=record["target"],
+        answer_format=answer_format,
+        meta=meta,
+    )
+
+
+def load_jsonl(path: str | Path) -> list[Task]:
+    """Tasks from JSON Lines: ``input`` and ``target`` required; ``family`` (default: file stem),
+    ``id`` (default ``<stem>:<line>``), ``answer_format`` (default ``exact``) and ``meta`` optional.
+
+    Blank lines are allowed; ids must be unique.
+    """
+    path = Path(path)
+    tasks: list[Task] = []
+    first_line: dict[str, int] = {}
+    for line_number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(
+                f"{path}: line {line_number}: invalid JSON ({error.msg} at column {error.colno})"
+            ) from None
+        task = _task_from_record(record, path, line_number)
+        if task.id in first_line:
+            raise DataError(
+                f"{path}: line {line_number}: duplicate id {task.id!r} "
+                f"(first used on line {first_line[task.id]}); ids must be unique"
+            )
+        first_line[task.id] = line_number
+        tasks.append(task)
+    return tasks
+
+
+def write_jsonl(tasks: Iterable[Task], path: str | Path) -> int:
+    """Write ``tasks`` as JSON Lines readable by :func:`load_jsonl`; returns the count written."""
+    path = Path(path)
+    count = 0
+    with path.open("w", encoding="utf-8") as handle:
+        for task in tasks:
+            handle.write(json.dumps(task.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def load_tasks(path: str | Path) -> list[Task]:
+    """Load any supported file, chosen by extension: .jsonl, .json (BIG-Bench-Hard), .tsv (CoLA)."""
+    path = Path(path)
+    loaders = {".jsonl": load_jsonl, ".json": load_bbh, ".tsv": load_cola}
+    loader = loaders.get(path.suffix.lower())
+    if loader is None:
+        raise UsageError(
+            f"{path}: unsupported extension {path.suffix!r}; use .jsonl (tasks), "
+            ".json (BIG-Bench-Hard) or .tsv (CoLA)"
+        )
+    return loader(path)
