@@ -107,7 +107,9 @@ def _apply(settings: Settings, values: dict[str, Any], origin: str) -> Settings:
     for key, value in values.items():
         if key not in known:
             raise ConfigError(f"{origin}: unknown setting {key!r}; known: {sorted(known)}")
-        updates[key] = _parse_prices(value, origin) if key == "prices" else _coerce(key, value, origin)
+        updates[key] = (
+            _parse_prices(value, origin) if key == "prices" else _coerce(key, value, origin)
+        )
     return replace(settings, **updates)
 
 

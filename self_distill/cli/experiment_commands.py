@@ -28,7 +28,9 @@ def find_experiment(name: str) -> Path:
     matches = [p for p in experiment_files() if p.stem == name or p.stem.startswith(name + "_")]
     if len(matches) != 1:
         known = ", ".join(p.stem for p in experiment_files()) or "none"
-        raise UsageError(f"no single experiment matches {name!r} in {EXPERIMENTS_DIR}; known: {known}")
+        raise UsageError(
+            f"no single experiment matches {name!r} in {EXPERIMENTS_DIR}; known: {known}"
+        )
     return matches[0]
 
 

@@ -46,15 +46,42 @@ def summary(run_id: str | None, as_json: bool, ledger_path: str | None) -> None:
         )
         return
     table = Table(title=f"ledger {settings.ledger_path}" + (f" run {run_id}" if run_id else ""))
-    for column in ("model", "purpose", "calls", "cached", "errors", "in tok", "out tok", "USD",
-                   "wall s", "cpu s"):
+    for column in (
+        "model",
+        "purpose",
+        "calls",
+        "cached",
+        "errors",
+        "in tok",
+        "out tok",
+        "USD",
+        "wall s",
+        "cpu s",
+    ):
         table.add_column(column, justify="right" if column not in {"model", "purpose"} else "left")
     for r in rows:
         table.add_row(
-            r.model, r.purpose, str(r.calls), str(r.cached_calls), str(r.errors),
-            f"{r.input_tokens:,}", f"{r.output_tokens:,}", f"{r.cost_usd:.4f}",
-            f"{r.latency_s:.1f}", f"{r.cpu_s:.1f}",
+            r.model,
+            r.purpose,
+            str(r.calls),
+            str(r.cached_calls),
+            str(r.errors),
+            f"{r.input_tokens:,}",
+            f"{r.output_tokens:,}",
+            f"{r.cost_usd:.4f}",
+            f"{r.latency_s:.1f}",
+            f"{r.cpu_s:.1f}",
         )
-    table.add_row("total", "", str(totals["calls"]), "", "", f"{totals['input_tokens']:,}",
-                  f"{totals['output_tokens']:,}", f"{totals['cost_usd']:.4f}", "", "")
+    table.add_row(
+        "total",
+        "",
+        str(totals["calls"]),
+        "",
+        "",
+        f"{totals['input_tokens']:,}",
+        f"{totals['output_tokens']:,}",
+        f"{totals['cost_usd']:.4f}",
+        "",
+        "",
+    )
     console.print(table)

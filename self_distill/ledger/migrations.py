@@ -77,8 +77,6 @@ def apply_migrations(db: sqlite3.Connection) -> list[str]:
             continue
         with db:
             migration(db)
-            db.execute(
-                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now())
-            )
+            db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now()))
         applied.append(name)
     return applied

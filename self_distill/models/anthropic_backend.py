@@ -95,7 +95,9 @@ class AnthropicGenerator(TextGenerator):
         is the service's own, so repeated candidates differ without our asking.
         """
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-        turns = [{"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"]
+        turns = [
+            {"role": m["role"], "content": m["content"]} for m in messages if m["role"] != "system"
+        ]
         request: dict = {
             "model": self.model_id,
             "max_tokens": max_tokens,

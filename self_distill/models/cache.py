@@ -108,9 +108,7 @@ class CachingGenerator(TextGenerator):
         )
         hit = self.cache.get(key)
         if hit is not None:
-            return replace(
-                hit, cached=True, cost_usd=0.0, latency_s=time.perf_counter() - started
-            )
+            return replace(hit, cached=True, cost_usd=0.0, latency_s=time.perf_counter() - started)
         completion = self.inner.complete(
             messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop
         )

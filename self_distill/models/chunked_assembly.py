@@ -49,7 +49,9 @@ def find_part_files(source: ChunkedModelSource) -> list[Path]:
         else:
             found.append(candidate)
     if missing:
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        shown = ", ".join(missing[:3]) + (
+            f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        )
         raise ModelFileError(f"missing model chunk packages: {shown}; {source.install_hint}")
     return found
 

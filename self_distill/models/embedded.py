@@ -80,9 +80,7 @@ def embedded_model(name: str) -> EmbeddedModel:
         return EMBEDDED_MODELS[name]
     except KeyError:
         known = ", ".join(f"embedded:{n}" for n in EMBEDDED_MODELS)
-        raise UnknownModelSpecError(
-            f"unknown embedded model {name!r}; known: {known}"
-        ) from None
+        raise UnknownModelSpecError(f"unknown embedded model {name!r}; known: {known}") from None
 
 
 def resolve_embedded_path(name: str) -> Path:

@@ -82,8 +82,7 @@ class LlamaCppGenerator(TextGenerator):
             )
         except ValueError as error:
             raise ModelError(
-                f"{self.spec} rejected the request: {error}; shorten the prompt or lower "
-                "max_tokens"
+                f"{self.spec} rejected the request: {error}; shorten the prompt or lower max_tokens"
             ) from error
         latency = time.perf_counter() - started
         usage = response.get("usage") or {}

@@ -79,8 +79,15 @@ def plot_accuracy_bars(
     ]
     ax.bar(positions, accuracies, yerr=errors, capsize=4, color="#4C72B0", label="accuracy")
     if baselines is not None:
-        ax.scatter(positions, baselines, marker="_", s=600, color="#C44E52", zorder=3,
-                   label="majority baseline")
+        ax.scatter(
+            positions,
+            baselines,
+            marker="_",
+            s=600,
+            color="#C44E52",
+            zorder=3,
+            label="majority baseline",
+        )
     ax.set_xticks(list(positions), labels, rotation=30, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("accuracy (95% Wilson interval)")
