@@ -62,5 +62,18 @@ class SandboxError(SelfDistillError):
     """The sandbox cannot start, lost its worker, or lacks a required isolation layer."""
 
 
+class CodeRejectedError(SelfDistillError):
+    """Untrusted code could not be loaded into the sandbox.
+
+    ``kind`` is ``syntax`` (it does not parse), ``policy`` (the sandbox policy refuses it) or
+    ``runtime`` (its module-level code raised, timed out or crashed the worker).
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+
 class SkillError(SelfDistillError):
     """A skill cannot be created, stored or loaded."""

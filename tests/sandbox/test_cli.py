@@ -1,0 +1,89 @@
+"""``self-distill sandbox run|layers`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from self_distill.cli import main
+
+SKILL = (
+    "import re\n\ndef solve(text):\n    return sorted(re.findall(r'\\w+', text), key=str.lower)\n"
+)
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(args)
+        code = 0
+    except SystemExit as exit_request:
+        code = int(exit_request.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write(tmp_path: Path, text: str | bytes) -> str:
+    path = tmp_path / "skill.py"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_run_prints_one_json_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        ["sandbox", "run", write(tmp_path, SKILL), "--input", "b A c", "--json"], capsys
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert set(payload) == {"ok", "output", "error", "duration_s", "layers"}
+    assert (payload["ok"], payload["output"], payload["error"]) == (True, ["A", "b", "c"], None)
+    assert "seccomp" in payload["layers"] and "restricted_python" in payload["layers"]
+
+
+@pytest.mark.parametrize(
+    ("source", "error_start"),
+    [
+        ("def solve(text):\n    return 1 / 0\n", "exception: ZeroDivisionError"),
+        ("def solve(text):\n    return text.__class__\n", "policy: "),
+        ("def solve(text)\n", "syntax: "),
+        ("def other(text):\n    return 1\n", "missing_function: "),
+        ("def solve(text):\n    while True:\n        pass\n", "timeout: "),
+    ],
+)
+def test_skill_failures_exit_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, error_start: str
+) -> None:
+    args = ["sandbox", "run", write(tmp_path, source), "--input", "x", "--json", "--timeout", "0.3"]
+    code, out, _ = run_cli(args, capsys)
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["ok"] is False and payload["output"] is None
+    assert payload["error"].startswith(error_start)
+
+
+def test_human_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["sandbox", "run", write(tmp_path, SKILL), "--input", "z y"], capsys)
+    assert code == 0
+    assert "ok" in out and "['y', 'z']" in out and "landlock" in out
+
+
+def test_bad_usage_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["sandbox", "run", str(tmp_path / "absent.py"), "--input", "x"], capsys)[0] == 2
+    assert run_cli(["sandbox", "run", write(tmp_path, SKILL)], capsys)[0] == 2
+    code, _, err = run_cli(
+        ["sandbox", "run", write(tmp_path, b"\xff\xfe not utf-8"), "--input", "x"], capsys
+    )
+    assert code == 2
+    assert "UTF-8" in err
+
+
+def test_layers_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["sandbox", "layers", "--json"], capsys)
+    assert code == 0
+    payload = json.loads(out)
+    assert [row["layer"] for row in payload["layers"]][:2] == ["restricted_python", "clean_process"]
+    assert payload["all_required_active"] is True
