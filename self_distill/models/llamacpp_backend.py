@@ -6,6 +6,7 @@ the process: the skill creator asks the same model hundreds of times.
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 from functools import cache
@@ -34,11 +35,14 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
             "`pip install llama-cpp-python` (it compiles from source)"
         ) from error
     try:
-        return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
     except (ValueError, RuntimeError) as error:
         raise ModelFileError(
             f"llama.cpp cannot load {path}: {error}; check that the file is a complete GGUF model"
         ) from error
+    # Free the model while the interpreter is intact; llama.cpp's own finaliser fails at shutdown.
+    atexit.register(llama.close)
+    return llama
 
 
 class LlamaCppGenerator(TextGenerator):
