@@ -1,0 +1,46 @@
+"""experiments/exp001_clustering.py runs end to end on a small stream and writes its artefacts.
+
+(It lives here, next to the evidence tests it extends; the full-size figures come from running
+the script itself.)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "exp001_clustering.py"
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+
+def load_exp001() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("exp001_clustering", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_small_run_writes_summary_per_seed_results_and_plot(
+    tmp_path: Path, session_cache_path: Path
+) -> None:
+    out = tmp_path / "exp001"
+    code = load_exp001().main(
+        ["--n", "360", "--seeds", "0", "--out", str(out), "--cache", str(session_cache_path)]
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seeds"] == [0] and summary["n"] == 360
+    assert summary["embedding_dim"] == 384
+    assert summary["cluster_config"]["reduce_dims"] == 48
+    row = summary["per_seed"][0]
+    assert 0.0 <= row["ari"] <= 1.0 and row["n_families"] == 12
+    assert code == (0 if summary["criteria"]["ari_ok"] and summary["criteria"]["oneoff_ok"] else 1)
+    detail = json.loads((out / "seed0.json").read_text())
+    assert len(detail["tasks"]) == 360
+    assert {task["family"] for task in detail["tasks"]} >= {"oneoff", "bbh:navigate"}
+    assert (out / "pca_seed0.png").stat().st_size > 10_000
