@@ -1,7 +1,8 @@
 """Generation and prompt speed of the embedded models, in tokens per second.
 
 Prompt speed comes from a 1-token completion; generation speed from the extra time a long
-completion takes over that, divided by the extra tokens. The response cache is bypassed.
+completion takes over that, divided by the extra tokens. The response cache is bypassed, and every
+request carries its own request number so llama.cpp cannot reuse a cached prompt prefix.
 
     python benchmarks/model_bench.py [--models embedded:smollm2-135m,...] [--tokens 128] [--runs 3]
 """
@@ -14,7 +15,7 @@ import statistics
 from rich.console import Console
 from rich.table import Table
 
-from self_distill.models import build_generator
+from self_distill.models import Message, build_generator
 
 PROMPT = (
     "Write a Python function solve(text) that returns the words of text sorted alphabetically, "
@@ -24,12 +25,15 @@ PROMPT = (
 
 def measure(spec: str, tokens: int, runs: int) -> dict[str, float]:
     model = build_generator(spec)
-    messages = [{"role": "user", "content": PROMPT}]
-    model.complete(messages, max_tokens=1, seed=0)  # load the model and warm caches
+
+    def request(number: int) -> list[Message]:
+        return [{"role": "user", "content": f"Request {number}. {PROMPT}"}]
+
+    model.complete(request(10_000), max_tokens=1, seed=0)  # load the model
     prompt_rates, generation_rates = [], []
     for run in range(runs):
-        short = model.complete(messages, max_tokens=1, seed=run)
-        long = model.complete(messages, max_tokens=tokens, seed=run, temperature=0.0)
+        short = model.complete(request(2 * run), max_tokens=1, seed=run)
+        long = model.complete(request(2 * run + 1), max_tokens=tokens, seed=run)
         prompt_rates.append(short.input_tokens / short.latency_s)
         extra_tokens = long.output_tokens - short.output_tokens
         generation_rates.append(extra_tokens / max(long.latency_s - short.latency_s, 1e-9))

@@ -2,6 +2,7 @@
 
 Each experiment is a standalone script (``python experiments/exp003_....py``) with a
 ``main(argv)`` function; the CLI finds it by number or name and passes the remaining arguments.
+A non-zero integer returned by ``main`` (a missed target) becomes the exit status.
 Experiments live in the source tree, so this command works from a checkout (editable install).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import sys
 from pathlib import Path
 
 import click
@@ -67,7 +69,10 @@ def run_experiment(name: str, args: tuple[str, ...]) -> None:
     if spec is None or spec.loader is None:
         raise UsageError(f"cannot load experiment {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickling look their module up here
     spec.loader.exec_module(module)
     if not hasattr(module, "main"):
         raise UsageError(f"experiment {path} defines no main(argv)")
-    module.main(list(args))
+    status = module.main(list(args))
+    if isinstance(status, int) and status != 0:
+        raise click.exceptions.Exit(status)
