@@ -70,39 +70,65 @@ def main(argv: list[str] | None = None) -> None:
                 correct += value
                 tokens += completion.input_tokens + completion.output_tokens
                 seconds += completion.latency_s
-                per_task.append({"id": task.id, "family": family, "target": task.target,
-                                 "answer": completion.text, "score": value})
+                per_task.append(
+                    {
+                        "id": task.id,
+                        "family": family,
+                        "target": task.target,
+                        "answer": completion.text,
+                        "score": value,
+                    }
+                )
             low, high = wilson_interval(correct, len(tasks))
-            rows.append({
-                "family": family,
-                "n": len(tasks),
-                "accuracy": correct / len(tasks),
-                "ci95": [low, high],
-                "majority_baseline": majority_accuracy(tasks),
-                "tokens": tokens,
-                "tokens_per_task": tokens / len(tasks),
-                "wall_s": seconds,
-            })
+            rows.append(
+                {
+                    "family": family,
+                    "n": len(tasks),
+                    "accuracy": correct / len(tasks),
+                    "ci95": [low, high],
+                    "majority_baseline": majority_accuracy(tasks),
+                    "tokens": tokens,
+                    "tokens_per_task": tokens / len(tasks),
+                    "wall_s": seconds,
+                }
+            )
         ledger.finish_run(run_id)
 
     table = Table(title=f"exp000: {spec} answering directly (seed {args.seed})")
     for column in ("family", "n", "accuracy", "95% CI", "majority", "tokens/task", "wall s"):
         table.add_column(column, justify="left" if column == "family" else "right")
     for r in rows:
-        table.add_row(r["family"], str(r["n"]), f"{r['accuracy']:.2f}",
-                      f"[{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}]",
-                      f"{r['majority_baseline']:.2f}", f"{r['tokens_per_task']:.0f}",
-                      f"{r['wall_s']:.1f}")
+        table.add_row(
+            r["family"],
+            str(r["n"]),
+            f"{r['accuracy']:.2f}",
+            f"[{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}]",
+            f"{r['majority_baseline']:.2f}",
+            f"{r['tokens_per_task']:.0f}",
+            f"{r['wall_s']:.1f}",
+        )
     console.print(table)
-    write_manifest(out, experiment="exp000", seed=args.seed, model=spec, families=families,
-                   n_per_family=args.n, difficulty=args.difficulty, system_prompt=SYSTEM,
-                   ledger_run=run_id)
+    write_manifest(
+        out,
+        experiment="exp000",
+        seed=args.seed,
+        model=spec,
+        families=families,
+        n_per_family=args.n,
+        difficulty=args.difficulty,
+        system_prompt=SYSTEM,
+        ledger_run=run_id,
+    )
     write_json(out / "results.json", rows)
     write_json(out / "per_task.json", per_task)
-    plot_accuracy_bars(out / "accuracy.png", [r["family"] for r in rows],
-                       [r["accuracy"] for r in rows], [tuple(r["ci95"]) for r in rows],
-                       baselines=[r["majority_baseline"] for r in rows],
-                       title=f"{spec}: direct answers vs majority baseline")
+    plot_accuracy_bars(
+        out / "accuracy.png",
+        [r["family"] for r in rows],
+        [r["accuracy"] for r in rows],
+        [tuple(r["ci95"]) for r in rows],
+        baselines=[r["majority_baseline"] for r in rows],
+        title=f"{spec}: direct answers vs majority baseline",
+    )
     console.print(f"results in {out}/ (results.json, per_task.json, accuracy.png, manifest.json)")
 
 

@@ -1,0 +1,201 @@
+"""``self-distill create --data FILE --model SPEC``: write, verify and store a skill for one family.
+
+Exits 0 whether or not a skill was accepted (the outcome is the output); ``--json`` prints
+``{"accepted", "skill_id", "skill_path", "verdict", "creation_tokens", "candidates", ...}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from self_distill.cli.output import console, err_console, print_json
+from self_distill.config import load_settings
+from self_distill.ledger import Ledger
+from self_distill.models import load_model
+from self_distill.skills.creation_data import load_creation_data
+from self_distill.skills.creation_records import Attempt, CreationBudget
+from self_distill.skills.creation_run import CreationOutcome, CreationRequest, run_creation
+from self_distill.skills.manifest import check_skill_id, slugify
+from self_distill.skills.store import SkillStore
+from self_distill.skills.verifier_config import VerifierConfig
+
+DEFAULT_CANDIDATES = 6
+DEFAULT_ROUNDS = 0
+"""Repair rounds by default: exp003 found that, at matched token cost, sampling more candidates
+accepted as many skills as repairing them, and no repair round fixed a candidate of the local
+coder (results/exp003/FINDINGS.md)."""
+
+
+@click.command("create")
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled tasks: .jsonl (input, target, optional split), BBH .json or CoLA .tsv.",
+)
+@click.option("--model", "model_spec", default=None, help="Creator model spec (default: config).")
+@click.option(
+    "--candidates",
+    default=DEFAULT_CANDIDATES,
+    show_default=True,
+    type=click.IntRange(1, 200),
+    help="Independent samples of the creation prompt.",
+)
+@click.option(
+    "--rounds",
+    default=DEFAULT_ROUNDS,
+    show_default=True,
+    type=click.IntRange(0, 50),
+    help="Repair rounds per failing candidate.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seeds the split and every sample.")
+@click.option("--family", default=None, help="Pick one family from a file holding several.")
+@click.option("--name", "skill_name", default=None, help="Skill id (default: from the family).")
+@click.option(
+    "--shown",
+    "n_shown",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Shown examples for the creator when the file has no split.",
+)
+@click.option(
+    "--heldout",
+    "max_heldout",
+    default=200,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="At most this many held-out examples when the file has no split.",
+)
+@click.option(
+    "--token-budget",
+    default=None,
+    type=click.IntRange(1),
+    help="Stop sampling once this many tokens (in + out) are spent.",
+)
+@click.option(
+    "--max-tokens",
+    default=400,
+    show_default=True,
+    type=click.IntRange(16, 8192),
+    help="Generation limit of each model call.",
+)
+@click.option("--store", "store_path", default=None, help="Skill store folder (default: config).")
+@click.option("--ledger", "ledger_path", default=None, help="Ledger file (default: config).")
+@click.option(
+    "--allow-missing-layers",
+    is_flag=True,
+    help="Run the sandbox even where an isolation layer is unavailable (logged as a warning).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
+def create(
+    data_path: Path,
+    model_spec: str | None,
+    candidates: int,
+    rounds: int,
+    seed: int,
+    family: str | None,
+    skill_name: str | None,
+    n_shown: int,
+    max_heldout: int,
+    token_budget: int | None,
+    max_tokens: int,
+    store_path: str | None,
+    ledger_path: str | None,
+    allow_missing_layers: bool,
+    as_json: bool,
+) -> None:
+    """Create a skill for the one family in --data: the model sees the shown split only, the
+    verifier judges on the held-out split, and every candidate with code is stored."""
+    settings = load_settings({"ledger_path": ledger_path, "skills_store": store_path})
+    data = load_creation_data(
+        data_path, family=family, n_shown=n_shown, max_heldout=max_heldout, seed=seed
+    )
+    skill_id = check_skill_id(skill_name) if skill_name else slugify(data.family)
+    request = CreationRequest(
+        skill_id=skill_id,
+        shown=data.shown,
+        heldout=data.heldout,
+        answer_format=data.answer_format,
+        family=data.family,
+        budget=CreationBudget(
+            candidates=candidates,
+            repair_rounds=rounds,
+            token_budget=token_budget,
+            max_tokens_per_call=max_tokens,
+            seed=seed,
+        ),
+        verifier=VerifierConfig(seed=seed),
+    )
+    generator = load_model(model_spec or settings.creator_model, settings)
+    options = {"allow_missing_layers": True} if allow_missing_layers else None
+    store = SkillStore(settings.skills_store)
+    with Ledger(settings.ledger_path) as ledger:
+        if as_json:
+            outcome = run_creation(request, generator, ledger, store, sandbox_options=options)
+        else:
+            err_console.print(
+                f"creating [bold]{escape(skill_id)}[/bold] with {escape(generator.spec)}: "
+                f"{len(data.shown)} shown, {len(data.heldout)} held-out examples"
+            )
+            outcome = run_creation(
+                request, generator, ledger, store, sandbox_options=options, progress=_show_attempt
+            )
+    if as_json:
+        print_json({**outcome.to_dict(), "data": data.describe()})
+    else:
+        _print_outcome(outcome)
+
+
+def _show_attempt(candidate: int, attempt: Attempt) -> None:
+    shown = f"{attempt.shown_correct}/{attempt.shown_total}" if attempt.shown_total else "-"
+    err_console.print(
+        f"  candidate {candidate} {attempt.purpose} r{attempt.round}: {attempt.outcome} "
+        f"(shown {shown}, {attempt.tokens} tokens{', cached' if attempt.cached else ''})"
+    )
+
+
+def _print_outcome(outcome: CreationOutcome) -> None:
+    result = outcome.result
+    table = Table(title=f"candidates for {outcome.request.skill_id}")
+    for column in ("#", "attempts", "shown right", "tokens", "verdict", "held-out acc"):
+        table.add_column(column)
+    for candidate in result.candidates:
+        verdict = candidate.verdict
+        if verdict is None:
+            judged = "not verified"
+        else:
+            judged = "accepted" if verdict.accepted else "rejected: " + ", ".join(verdict.reasons)
+        accuracy = verdict.heldout_accuracy if verdict else None
+        table.add_row(
+            str(candidate.index),
+            " > ".join(a.outcome for a in candidate.attempts),
+            f"{candidate.best_shown_correct}/{len(outcome.request.shown)}",
+            str(candidate.tokens),
+            escape(judged),
+            "-" if accuracy is None else f"{accuracy:.3f}",
+        )
+    console.print(table)
+    verdict = result.verdict
+    status = "[green]ACCEPTED[/green]" if result.accepted else "[red]NO SKILL ACCEPTED[/red]"
+    console.print(
+        f"{status}: {result.calls} calls ({result.repairs} repairs), "
+        f"{result.creation_tokens} creation tokens, {outcome.wall_s:.1f} s, run {outcome.run_id}"
+    )
+    if verdict is not None and verdict.heldout_ci is not None:
+        low, high = verdict.heldout_ci
+        console.print(
+            f"held-out accuracy {verdict.heldout_accuracy:.3f} (95% CI {low:.3f}-{high:.3f}, "
+            f"n={verdict.n_heldout}); best constant answer {verdict.baseline_accuracy:.3f}"
+            + (f"; reasons: {', '.join(verdict.reasons)}" if verdict.reasons else "")
+        )
+    if outcome.skill is not None:
+        console.print(
+            f"stored {outcome.skill.ref} ({outcome.skill.manifest.status}) at "
+            f"{escape(str(outcome.skill.path))}"
+        )

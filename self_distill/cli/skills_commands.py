@@ -1,0 +1,195 @@
+"""``self-distill skills list|show|retire|reverify``: the versioned skill library on disk.
+
+A skill is named ``ID`` (its active version, else its newest) or ``ID@VERSION``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
+
+from self_distill.cli.output import console, err_console, print_json
+from self_distill.config import load_settings
+from self_distill.skills.manifest import STATUSES
+from self_distill.skills.reverification import reverify as reverify_version
+from self_distill.skills.store import SkillStore
+
+_STORE_OPTION = click.option(
+    "--store", "store_path", default=None, help="Skill store folder (default: config)."
+)
+_JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+def _store(store_path: str | None) -> SkillStore:
+    return SkillStore(load_settings({"skills_store": store_path}).skills_store)
+
+
+def _accuracy_text(entry: dict[str, Any]) -> str:
+    accuracy, interval = entry.get("heldout_accuracy"), entry.get("heldout_ci")
+    if accuracy is None:
+        return "-"
+    if not interval:
+        return f"{accuracy:.3f}"
+    return f"{accuracy:.3f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@click.group()
+def skills() -> None:
+    """List, inspect, retire and re-verify stored skills."""
+
+
+@skills.command("list")
+@click.option(
+    "--status", type=click.Choice(STATUSES), default=None, help="Only versions with this status."
+)
+@_STORE_OPTION
+@_JSON_OPTION
+def list_skills(status: str | None, store_path: str | None, as_json: bool) -> None:
+    """Every stored version: status, family, held-out accuracy (95% CI), creation tokens."""
+    store = _store(store_path)
+    scan = store.scan()
+    entries = [
+        s.index_entry() for s in scan.skills if status is None or s.manifest.status == status
+    ]
+    if as_json:
+        print_json({"store": str(store.root), "skills": entries, "problems": list(scan.problems)})
+        return
+    for problem in scan.problems:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(problem)}")
+    if not entries:
+        console.print(f"no skills in {escape(str(store.root))}")
+        return
+    table = Table(title=f"skills in {store.root}")
+    for column in ("skill", "status", "family", "held-out acc [95% CI]", "tokens", "creator"):
+        table.add_column(column)
+    colours = {"active": "green", "rejected": "red", "retired": "dim", "candidate": "yellow"}
+    for entry in entries:
+        colour = colours[entry["status"]]
+        reasons = ", ".join(entry["reasons"]) or (
+            "not verified" if entry["status_reason"].startswith("not verified") else ""
+        )
+        reasons = f" ({reasons})" if reasons else ""
+        table.add_row(
+            f"{entry['id']}@{entry['version']}",
+            f"[{colour}]{entry['status']}[/{colour}]{escape(reasons)}",
+            escape(str(entry["family"] or entry["cluster"] or "-")),
+            _accuracy_text(entry),
+            str(entry["creation_tokens"]),
+            escape(entry["creator_model"]),
+        )
+    console.print(table)
+
+
+@skills.command("show")
+@click.argument("ref")
+@_STORE_OPTION
+@_JSON_OPTION
+def show(ref: str, store_path: str | None, as_json: bool) -> None:
+    """Manifest, verdict and code of REF (ID or ID@VERSION)."""
+    stored = _store(store_path).get(ref)
+    verification = stored.verification()
+    if as_json:
+        print_json(
+            {
+                "path": str(stored.path),
+                "manifest": stored.manifest.to_dict(),
+                "verification": verification,
+                "code": stored.code(),
+            }
+        )
+        return
+    m = stored.manifest
+    console.print(f"[bold]{escape(m.ref)}[/bold] {m.status} ({escape(m.status_reason)})")
+    facts = {
+        "path": str(stored.path),
+        "family": m.family,
+        "cluster": m.cluster,
+        "answer format": m.answer_format,
+        "parent": m.parent,
+        "creator model": m.creator_model,
+        "prompt": f"{m.prompt_version} ({m.prompt_hash})",
+        "creation tokens": m.creation_tokens,
+        "ledger run": m.run_id,
+        "created / updated": f"{m.created_at} / {m.updated_at}",
+    }
+    for key, value in facts.items():
+        console.print(f"  {key}: {escape(str(value))}")
+    verdict = (verification or {}).get("verdict")
+    if verdict:
+        console.print(
+            f"  verdict: {'accepted' if verdict['accepted'] else 'rejected'} "
+            f"{escape(', '.join(verdict['reasons']))}; held-out accuracy "
+            f"{_accuracy_text(verdict)} on n={verdict['n_heldout']}; best constant answer "
+            f"{_share(verdict['baseline_accuracy'])}"
+        )
+    console.print(Syntax(stored.code(), "python", line_numbers=True))
+
+
+@skills.command("retire")
+@click.argument("ref")
+@click.option("--reason", default="retired by user", show_default=True, help="Why (recorded).")
+@_STORE_OPTION
+@_JSON_OPTION
+def retire(ref: str, reason: str, store_path: str | None, as_json: bool) -> None:
+    """Take REF out of use; it stays in the store with the reason."""
+    stored = _store(store_path).retire(ref, reason)
+    if as_json:
+        print_json({"skill_id": stored.ref, "status": stored.manifest.status, "reason": reason})
+    else:
+        console.print(f"retired {escape(stored.ref)}: {escape(reason)}")
+
+
+@skills.command("reverify")
+@click.argument("ref", required=False)
+@click.option(
+    "--allow-missing-layers",
+    is_flag=True,
+    help="Run the sandbox even where an isolation layer is unavailable (logged as a warning).",
+)
+@_STORE_OPTION
+@_JSON_OPTION
+def reverify(
+    ref: str | None, allow_missing_layers: bool, store_path: str | None, as_json: bool
+) -> None:
+    """Judge REF again on its stored examples; without REF, every active and candidate version.
+
+    A failing active version becomes rejected; rejected and retired versions only gain the verdict.
+    """
+    store = _store(store_path)
+    if ref is not None:
+        refs = [store.get(ref).ref]
+    else:
+        refs = [s.ref for s in store.scan().skills if s.manifest.status in ("active", "candidate")]
+    options = {"allow_missing_layers": True} if allow_missing_layers else None
+    outcomes = [reverify_version(store, one, sandbox_options=options) for one in refs]
+    if as_json:
+        print_json({"store": str(store.root), "reverified": [o.to_dict() for o in outcomes]})
+        return
+    if not outcomes:
+        console.print(f"no active or candidate skills in {escape(str(store.root))}")
+        return
+    table = Table(title="re-verification")
+    for column in ("skill", "status", "verdict", "held-out acc [95% CI]"):
+        table.add_column(column)
+    for outcome in outcomes:
+        row = outcome.to_dict()
+        verdict = (
+            "accepted"
+            if outcome.verdict.accepted
+            else "rejected: " + ", ".join(outcome.verdict.reasons)
+        )
+        table.add_row(
+            outcome.ref,
+            f"{outcome.old_status} -> {outcome.new_status}",
+            escape(verdict),
+            _accuracy_text(row),
+        )
+    console.print(table)

@@ -1,0 +1,118 @@
+"""``self-distill skills list|show|retire|reverify`` on a store built by a real creation run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from self_distill.ledger import Ledger
+from self_distill.skills.creation_data import split_for_creation
+from self_distill.skills.creation_records import CreationBudget
+from self_distill.skills.creation_run import CreationRequest, run_creation
+from self_distill.skills.store import SkillStore
+from self_distill.tasks import generate
+from tests.support.cli import run_cli
+from tests.support.scripted_model import ScriptedFakeModel
+
+SORT_SKILL = (
+    "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
+    '    data = re.split(r"[:\\n]", text)[-1]\n'
+    '    return " ".join(sorted(re.findall(r"[A-Za-z]+", data)))\n```'
+)
+CONSTANT_SKILL = "```python\ndef solve(text: str) -> str:\n    return 'a'\n```"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A store with word-sort@1 (rejected, a constant) and word-sort@2 (active)."""
+    data = split_for_creation(
+        generate("word_sort", 50, seed=8), n_shown=10, max_heldout=40, seed=8, source="test"
+    )
+    request = CreationRequest(
+        skill_id="word-sort",
+        shown=data.shown,
+        heldout=data.heldout,
+        family="word_sort",
+        budget=CreationBudget(candidates=2),
+    )
+    root = tmp_path / "store"
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        outcome = run_creation(
+            request, ScriptedFakeModel([CONSTANT_SKILL, SORT_SKILL]), ledger, SkillStore(root)
+        )
+    assert outcome.result.accepted
+    return root
+
+
+def skills(store: Path, *args: str) -> tuple[int, str, str]:
+    result = run_cli("skills", *args, "--store", str(store))
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_list_json_shows_every_version_with_status_accuracy_and_tokens(store: Path) -> None:
+    code, out, err = skills(store, "list", "--json")
+    assert code == 0, err
+    entries = {(e["id"], e["version"]): e for e in json.loads(out)["skills"]}
+    assert set(entries) == {("word-sort", 1), ("word-sort", 2)}
+    assert entries[("word-sort", 1)]["status"] == "rejected"
+    assert entries[("word-sort", 1)]["status_reason"].startswith("not verified")
+    active = entries[("word-sort", 2)]
+    assert active["status"] == "active" and active["heldout_accuracy"] == 1.0
+    assert active["creation_tokens"] > 0 and len(active["heldout_ci"]) == 2
+    code, out, _ = skills(store, "list", "--status", "active", "--json")
+    assert [e["version"] for e in json.loads(out)["skills"]] == [2]
+
+
+def test_list_table_and_show(store: Path) -> None:
+    code, out, err = skills(store, "list")
+    assert code == 0, err
+    assert "word-sort@1" in out and "word-sort@2" in out and "active" in out
+    code, out, err = skills(store, "show", "word-sort", "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["manifest"]["version"] == 2 and shown["manifest"]["parent"] == "word-sort@1"
+    assert shown["verification"]["verdict"]["accepted"] is True
+    assert "def solve" in shown["code"]
+    code, out, _ = skills(store, "show", "word-sort@1")
+    assert code == 0 and "rejected" in out and "def solve" in out
+
+
+def test_retire_takes_the_skill_out_of_use(store: Path) -> None:
+    code, out, err = skills(store, "retire", "word-sort@2", "--reason", "drifted", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"skill_id": "word-sort@2", "status": "retired", "reason": "drifted"}
+    assert SkillStore(store).active() == []
+    manifest = SkillStore(store).get("word-sort@2").manifest
+    assert manifest.status_reason == "drifted"
+
+
+def test_reverify_keeps_a_good_skill_and_demotes_a_broken_one(store: Path) -> None:
+    code, out, err = skills(store, "reverify", "--json")
+    assert code == 0, err
+    (outcome,) = json.loads(out)["reverified"]
+    assert outcome["skill_id"] == "word-sort@2" and outcome["accepted"] is True
+    assert outcome["old_status"] == outcome["new_status"] == "active"
+
+    path = SkillStore(store).get("word-sort@2").path
+    (path / "skill.py").write_text("def solve(text: str) -> str:\n    return text\n")
+    code, out, err = skills(store, "reverify", "word-sort@2", "--json")
+    assert code == 0, err
+    (outcome,) = json.loads(out)["reverified"]
+    assert outcome["new_status"] == "rejected" and "low_accuracy" in outcome["reasons"]
+    verification = json.loads((path / "verification.json").read_text())
+    assert len(verification["history"]) == 2
+    assert SkillStore(store).get("word-sort@2").manifest.status_reason.startswith("re-verified:")
+
+
+def test_unknown_skill_is_a_one_line_error(store: Path) -> None:
+    code, _, err = skills(store, "show", "nope")
+    assert code == 1 and err.startswith("error: no skill 'nope'")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_empty_store_lists_nothing(tmp_path: Path) -> None:
+    code, out, err = skills(tmp_path / "none", "list")
+    assert code == 0, err
+    assert "no skills in" in out
