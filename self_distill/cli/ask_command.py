@@ -1,4 +1,4 @@
-"""``self-distill ask``: one prompt to one model, answer or Completion JSON, recorded in the ledger."""
+"""``self-distill ask``: one prompt to one model; the answer or the Completion as JSON, ledgered."""
 
 from __future__ import annotations
 

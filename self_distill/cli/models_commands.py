@@ -1,4 +1,4 @@
-"""``self-distill models list|pull``: what models exist, where their files are, are they verified."""
+"""``self-distill models list|pull``: which models exist, where their files lie, verified or not."""
 
 from __future__ import annotations
 

@@ -81,7 +81,8 @@ class OllamaGenerator(TextGenerator):
         if isinstance(error, ollama.ResponseError):
             if error.status_code == 404:
                 return ModelUnavailableError(
-                    f"Ollama at {self.host} has no model {self.name!r}: run `ollama pull {self.name}`"
+                    f"Ollama at {self.host} has no model {self.name!r}: "
+                    f"run `ollama pull {self.name}`"
                 )
             return ModelResponseError(
                 f"Ollama at {self.host} answered {error.status_code}: {error.error}"

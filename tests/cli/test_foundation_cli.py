@@ -11,14 +11,21 @@ from tests.support.cli import run_cli
 from tests.support.ollama_standin import OllamaStandIn
 
 COMPLETION_FIELDS = {
-    "text", "input_tokens", "output_tokens", "latency_s", "cost_usd", "model", "cached"
+    "text",
+    "input_tokens",
+    "output_tokens",
+    "latency_s",
+    "cost_usd",
+    "model",
+    "cached",
 }
 
 
 @pytest.mark.model
 def test_ask_json_prints_a_completion_and_the_ledger_counts_it() -> None:
-    result = run_cli("ask", "--model", "embedded:smollm2-135m", "--json", "--max-tokens", "12",
-                     "Say hi")
+    result = run_cli(
+        "ask", "--model", "embedded:smollm2-135m", "--json", "--max-tokens", "12", "Say hi"
+    )
     assert result.returncode == 0, result.stderr
     completion = json.loads(result.stdout)
     assert set(completion) == COMPLETION_FIELDS
@@ -41,20 +48,32 @@ def test_models_list_shows_both_embedded_models() -> None:
 
 def test_ask_through_ollama_standin_records_tokens() -> None:
     with OllamaStandIn(reply=lambda messages: "four") as server:
-        result = run_cli("ask", "--model", "ollama:coder", "--json", "two plus two",
-                         env={"OLLAMA_HOST": server.url})
+        result = run_cli(
+            "ask",
+            "--model",
+            "ollama:coder",
+            "--json",
+            "two plus two",
+            env={"OLLAMA_HOST": server.url},
+        )
     assert result.returncode == 0, result.stderr
     completion = json.loads(result.stdout)
     assert (completion["text"], completion["input_tokens"], completion["output_tokens"]) == (
-        "four", 3, 1)
+        "four",
+        3,
+        1,
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
         (("ask", "--model", "nope:x", "hi"), {}, "unknown model spec 'nope:x'"),
-        (("ask", "--model", "ollama:coder", "hi"), {"OLLAMA_HOST": "http://127.0.0.1:9"},
-         "ollama serve"),
+        (
+            ("ask", "--model", "ollama:coder", "hi"),
+            {"OLLAMA_HOST": "http://127.0.0.1:9"},
+            "ollama serve",
+        ),
         (("ask", "--model", "anthropic:claude-opus-4-5", "hi"), {}, "ANTHROPIC_API_KEY"),
         (("ask", "--model", "llamacpp:/no/such/model.gguf", "hi"), {}, "does not exist"),
     ],

@@ -37,16 +37,20 @@ def test_completion_carries_usage_and_priced_cost() -> None:
 
 
 def test_bad_key_is_an_auth_error_naming_the_variable() -> None:
-    with AnthropicStandIn(reply=paris) as server:
-        with pytest.raises(ModelAuthError, match="ANTHROPIC_API_KEY"):
-            make(server, key="sk-wrong").complete(MESSAGES)
+    with (
+        AnthropicStandIn(reply=paris) as server,
+        pytest.raises(ModelAuthError, match="ANTHROPIC_API_KEY"),
+    ):
+        make(server, key="sk-wrong").complete(MESSAGES)
 
 
 @pytest.mark.parametrize(("status", "words"), [(429, "rate-limited"), (529, "overloaded")])
 def test_rate_limit_and_overload_surface_clearly(status: int, words: str) -> None:
-    with AnthropicStandIn(reply=paris, fail_with=status) as server:
-        with pytest.raises(ModelRateLimitError, match=words):
-            make(server).complete(MESSAGES)
+    with (
+        AnthropicStandIn(reply=paris, fail_with=status) as server,
+        pytest.raises(ModelRateLimitError, match=words),
+    ):
+        make(server).complete(MESSAGES)
 
 
 def test_sdk_retries_overload_before_giving_up() -> None:

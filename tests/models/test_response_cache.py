@@ -43,7 +43,9 @@ def test_unseeded_sampling_is_never_cached(tmp_path: Path) -> None:
 
 
 def test_cache_survives_reopening(tmp_path: Path) -> None:
-    inner, cached = make(tmp_path)
+    _, cached = make(tmp_path)
     cached.complete(MESSAGES, seed=5)
-    reopened = CachingGenerator(ScriptedFakeModel(["other"]), ResponseCache(tmp_path / "cache.sqlite3"))
+    reopened = CachingGenerator(
+        ScriptedFakeModel(["other"]), ResponseCache(tmp_path / "cache.sqlite3")
+    )
     assert reopened.complete(MESSAGES, seed=5).text == "first answer"

@@ -1,6 +1,7 @@
 """A stand-in of Anthropic's Messages API on 127.0.0.1 (POST /v1/messages).
 
-It checks the key (``x-api-key``, or ``Authorization: Bearer`` as newer SDKs send it), answers with real Message objects and ``usage`` counts, and
+It checks the key (``x-api-key``, or ``Authorization: Bearer`` as newer SDKs send
+it), answers with real Message objects and ``usage`` counts, and
 can be told to answer with an error status (401, 429, 529) in the API's own error format.
 """
 
@@ -48,16 +49,19 @@ class AnthropicStandIn(HttpStandIn):
         messages = [{"role": "system", "content": body["system"]}] if body.get("system") else []
         messages += body.get("messages", [])
         text = self.reply(messages)
-        handler.send_json(200, {
-            "id": f"msg_standin_{len(self.requests)}",
-            "type": "message",
-            "role": "assistant",
-            "model": body["model"],
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn",
-            "stop_sequence": None,
-            "usage": {
-                "input_tokens": sum(count_words(str(m["content"])) for m in messages),
-                "output_tokens": count_words(text),
+        handler.send_json(
+            200,
+            {
+                "id": f"msg_standin_{len(self.requests)}",
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": [{"type": "text", "text": text}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": sum(count_words(str(m["content"])) for m in messages),
+                    "output_tokens": count_words(text),
+                },
             },
-        })
+        )

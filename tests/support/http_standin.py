@@ -31,8 +31,9 @@ class StandInHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         body = self._body()
         owner = self.server.owner
-        owner.requests.append({"method": method, "path": self.path, "body": body,
-                               "headers": dict(self.headers)})
+        owner.requests.append(
+            {"method": method, "path": self.path, "body": body, "headers": dict(self.headers)}
+        )
         route = owner.routes.get((method, self.path.split("?")[0]))
         if route is None:
             self.send_json(404, {"error": f"no route {method} {self.path}"})
@@ -45,8 +46,9 @@ class StandInHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch("POST")
 
-    def send_json(self, status: int, payload: dict[str, Any],
-                  headers: dict[str, str] | None = None) -> None:
+    def send_json(
+        self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

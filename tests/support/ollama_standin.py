@@ -46,7 +46,11 @@ class OllamaStandIn(HttpStandIn):
         }
 
     def _respond(
-        self, handler: StandInHandler, body: dict[str, Any], text: str, prompt_tokens: int,
+        self,
+        handler: StandInHandler,
+        body: dict[str, Any],
+        text: str,
+        prompt_tokens: int,
         piece: Callable[[str], dict[str, Any]],
     ) -> None:
         base = {"model": body["model"], "created_at": TIMESTAMP}
@@ -67,8 +71,13 @@ class OllamaStandIn(HttpStandIn):
         messages = body.get("messages", [])
         text = self.reply(messages)
         prompt_tokens = sum(count_words(m.get("content", "")) for m in messages)
-        self._respond(handler, body, text, prompt_tokens,
-                      lambda s: {"message": {"role": "assistant", "content": s}})
+        self._respond(
+            handler,
+            body,
+            text,
+            prompt_tokens,
+            lambda s: {"message": {"role": "assistant", "content": s}},
+        )
 
     def _generate(self, handler: StandInHandler, body: dict[str, Any]) -> None:
         if not self._known(handler, body["model"]):
@@ -80,10 +89,24 @@ class OllamaStandIn(HttpStandIn):
         self._respond(handler, body, text, prompt_tokens, lambda s: {"response": s})
 
     def _tags(self, handler: StandInHandler, body: dict[str, Any]) -> None:
-        handler.send_json(200, {"models": [
-            {"name": f"{m}:latest", "model": f"{m}:latest", "modified_at": TIMESTAMP,
-             "size": 1000 + i, "digest": f"sha256:{i:064d}",
-             "details": {"format": "gguf", "family": "llama", "parameter_size": "1B",
-                         "quantization_level": "Q4_K_M"}}
-            for i, m in enumerate(self.models)
-        ]})
+        handler.send_json(
+            200,
+            {
+                "models": [
+                    {
+                        "name": f"{m}:latest",
+                        "model": f"{m}:latest",
+                        "modified_at": TIMESTAMP,
+                        "size": 1000 + i,
+                        "digest": f"sha256:{i:064d}",
+                        "details": {
+                            "format": "gguf",
+                            "family": "llama",
+                            "parameter_size": "1B",
+                            "quantization_level": "Q4_K_M",
+                        },
+                    }
+                    for i, m in enumerate(self.models)
+                ]
+            },
+        )
