@@ -8,19 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from self_distill.cli import main
+from tests.support.cli import invoke_cli as run
 
 SORT_SKILL = "def solve(text):\n    return ' '.join(sorted(text.split()))\n"
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_request:
-        code = int(exit_request.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from self_distill.cli import main
 from self_distill.evidence import Embedder
 from self_distill.tasks import FAMILIES, build_stream, write_jsonl
+from tests.support.cli import invoke_cli as run
 
 pytestmark = pytest.mark.model
 
@@ -25,16 +25,6 @@ def stream_file(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
     path = tmp_path_factory.mktemp("cli") / "stream.jsonl"
     write_jsonl(tasks, path)
     return path
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_request:
-        code = int(exit_request.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_json_output_is_one_document_with_scores_when_rows_carry_family(

@@ -7,21 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from self_distill.cli import main
+from tests.support.cli import invoke_cli as run_cli
 
 SKILL = (
     "import re\n\ndef solve(text):\n    return sorted(re.findall(r'\\w+', text), key=str.lower)\n"
 )
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exit_request:
-        code = int(exit_request.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def write(tmp_path: Path, text: str | bytes) -> str:

@@ -1,4 +1,4 @@
-"""Run the real ``self-distill`` command in a subprocess, as a user would."""
+"""Run the real ``self-distill`` command: in a subprocess as a user would, or in-process."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from self_distill.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,3 +26,14 @@ def run_cli(
         cwd=cwd or REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
+
+
+def invoke_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the CLI's ``main`` in this process; return (exit status, stdout, stderr)."""
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exit_request:
+        code = int(exit_request.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
