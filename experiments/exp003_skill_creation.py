@@ -44,7 +44,8 @@ from self_distill.tasks.reference_data import bbh_path, cola_path
 
 DEFAULT_MODEL = "embedded:qwen2.5-coder-1.5b"
 DEFAULT_FAMILIES = (
-    "bbh:word_sorting,word_sort,dyck_close,arith,date_arith,meeting_rooms,agreement,cola"
+    "bbh:word_sorting,word_sort,dyck_close,arith,date_arith,meeting_rooms,meeting_conflict,"
+    "pii_extract,agreement,cola"
 )
 QUICK_FAMILIES = "word_sort,agreement"
 STRATEGIES = ("sample", "repair")

@@ -104,7 +104,8 @@ class Attempt:
     outcome: ``passed`` (every shown example right), ``wrong`` (ran, some answers wrong),
     ``error`` (did not load, or raised on some example), ``no_code`` (the reply held no code),
     ``model_error`` (the model call itself failed). ``detail`` says what went wrong in words;
-    ``failures`` holds up to three wrong shown examples for the repair prompt.
+    ``failures`` holds up to three wrong shown examples for the repair prompt;
+    ``added_imports`` the import lines the creator put in front of the model's code.
     """
 
     purpose: Literal["create", "repair"]
@@ -117,6 +118,7 @@ class Attempt:
     latency_s: float = 0.0
     cached: bool = False
     extraction: str = "none"
+    added_imports: tuple[str, ...] = ()
     shown_correct: int = 0
     shown_total: int = 0
     detail: str = ""

@@ -4,7 +4,8 @@ For one cluster's *shown* examples the creator
 
 1. prompts the model with the examples, the skill contract and the allowed imports;
 2. samples up to ``candidates`` replies with distinct seeds (the first at a low temperature);
-3. extracts the code from each reply (a prose-only reply is a recorded failure);
+3. extracts the code from each reply (a prose-only reply is a recorded failure) and adds the
+   imports of allowed modules it uses but forgot (:mod:`missing_imports`);
 4. runs the code in the sandbox on every shown example; a candidate that fails gets up to
    ``repair_rounds`` repair prompts carrying the error or up to three failing examples;
 5. hands every candidate that passes all shown examples to ``verify`` (which alone knows the
@@ -45,6 +46,7 @@ from self_distill.skills.creation_records import (
 )
 from self_distill.skills.extraction import ENTRY_POINT, extract_code
 from self_distill.skills.labelled_examples import Labelled
+from self_distill.skills.missing_imports import add_missing_imports
 from self_distill.skills.verdict import Verdict
 
 FATAL_MODEL_ERRORS = (ModelUnavailableError, ModelAuthError, UnknownModelSpecError, ModelFileError)
@@ -179,16 +181,18 @@ class SkillCreator:
         extraction = extract_code(completion.text)
         if extraction.code is None:
             return Attempt(**call, **usage, outcome="no_code", detail=extraction.problem or "")
-        run = self.runner.run(extraction.code, [example.input for example in shown])
+        code, added_imports = add_missing_imports(extraction.code)
+        run = self.runner.run(code, [example.input for example in shown])
         outcome, correct, detail = self._judge(run, shown)
         return Attempt(
             **call,
             **usage,
             outcome=outcome,
             extraction=extraction.method,
+            added_imports=added_imports,
             shown_correct=correct,
             detail=detail,
-            code=extraction.code,
+            code=code,
             failures=self._failures(run, shown),
         )
 

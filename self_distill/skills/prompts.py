@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from self_distill.models.base import Message
 from self_distill.skills.labelled_examples import Labelled
 
-PROMPT_VERSION = "create-v1"
+PROMPT_VERSION = "create-v2"
 
 ALLOWED_IMPORTS: tuple[str, ...] = (
     "re",
@@ -63,13 +63,17 @@ import re
 def solve(text: str) -> str:
     # The data is the text after the last ':' or newline; the instruction before it varies.
     data = re.split(r"[:\\n]", text)[-1]
-    # Rule: count the vowels in the data.
-    return str(sum(letter in "aeiou" for letter in data.lower()))
+    # The words may be separated by spaces or commas, so pick out the words themselves.
+    words = re.findall(r"[a-zA-Z]+", data)
+    # Rule: count the vowels in the words.
+    return str(sum(letter in "aeiou" for word in words for letter in word.lower()))
 ```"""
 """A worked example of an unrelated task, shown before the real one: it demonstrates the contract
 (the instruction varies and is not part of the answer; the data must be parsed out of the text;
-the answer is returned as a string). Its parsing idiom (the data follows the instruction's last
-':' or newline) is generic, but it does suit word-list tasks best."""
+the answer is returned as a string). The 1.5B coder copies the demonstration's parsing almost
+line by line, so the demonstration parses robustly: it picks the tokens out with a pattern instead
+of splitting on spaces (``create-v1`` split on spaces, and every word-list skill it inspired broke
+on comma-separated lists). Its idioms suit word-list tasks best."""
 
 REPAIR_WRONG_TEMPLATE = """\
 Your code gives wrong answers on {count} of {total} examples, for instance:

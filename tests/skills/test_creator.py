@@ -273,3 +273,18 @@ def test_template_hash_changes_with_the_wording(monkeypatch: pytest.MonkeyPatch)
     before = prompts.template_hash()
     monkeypatch.setattr(prompts, "CREATE_TEMPLATE", prompts.CREATE_TEMPLATE + " Be brief.")
     assert prompts.template_hash() != before
+
+
+def test_a_forgotten_import_of_an_allowed_module_is_added_and_recorded(ledger: Ledger) -> None:
+    forgot = (
+        "```python\ndef solve(text):\n"
+        "    return ' '.join(sorted(re.split(':', text)[1].split()))\n```"
+    )
+    model = ScriptedFakeModel([forgot])
+    creator, _, _ = creator_for(model, ledger, candidates=1)
+    result = creator.create(SHOWN, Judge())
+
+    attempt = result.candidates[0].attempts[0]
+    assert attempt.outcome == "passed" and attempt.added_imports == ("import re",)
+    assert result.accepted and result.code is not None
+    assert result.code.startswith("import re\ndef solve")
