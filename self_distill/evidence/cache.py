@@ -17,6 +17,7 @@ import numpy as np
 
 from self_distill.errors import DataError
 from self_distill.paths import data_home
+from self_distill.sqlite_files import open_wal_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -48,9 +49,7 @@ class EmbeddingCache:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_embedding_cache_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = open_wal_database(self.path)
             self._db.execute(_SCHEMA)
         except sqlite3.DatabaseError as error:
             raise DataError(

@@ -17,6 +17,7 @@ from typing import Any
 from self_distill.errors import LedgerError
 from self_distill.ledger.migrations import apply_migrations, utc_now
 from self_distill.models.base import Completion
+from self_distill.sqlite_files import open_wal_database
 
 PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow"})
 
@@ -43,9 +44,7 @@ class Ledger:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = open_wal_database(self.path)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self.applied_migrations = apply_migrations(self._db)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from self_distill.errors import LedgerError
 from self_distill.models.base import Completion, Message, TextGenerator
+from self_distill.sqlite_files import open_wal_database
 
 
 def request_key(
@@ -46,9 +47,7 @@ class ResponseCache:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = open_wal_database(self.path)
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, spec TEXT NOT NULL, "
                 "completion_json TEXT NOT NULL, created_at REAL NOT NULL)"
