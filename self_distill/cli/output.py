@@ -7,10 +7,12 @@ to stdout as one plain JSON document, so it can be piped into other tools.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
@@ -19,6 +21,14 @@ err_console = Console(stderr=True)
 def print_json(payload: Any) -> None:
     """Print one JSON document to stdout with no styling."""
     click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def warn_missing_layers(missing: Mapping[str, str]) -> None:
+    """One warning line on stderr per sandbox isolation layer this run goes without, and why."""
+    for layer, reason in missing.items():
+        err_console.print(
+            f"[yellow]warning:[/] running without the {layer} sandbox layer: {escape(reason)}"
+        )
 
 
 def human_bytes(size: int) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from self_distill.cli.output import console, err_console, print_json
+from self_distill.cli.output import console, err_console, print_json, warn_missing_layers
 from self_distill.errors import CodeRejectedError, UsageError
 from self_distill.sandbox import ALL_LAYERS_DEFAULT, Sandbox
 from self_distill.sandbox.layers import LAYER_ORDER
@@ -26,11 +26,6 @@ def _read_code(path: Path) -> str:
         raise UsageError(f"{path}: not UTF-8 text ({error}); save the file as UTF-8") from None
     except OSError as error:
         raise UsageError(f"{path}: cannot be read ({error.strerror})") from None
-
-
-def _warn_missing(box: Sandbox) -> None:
-    for layer, reason in box.missing_layers.items():
-        err_console.print(f"[yellow]warning:[/] running without the {layer} layer: {reason}")
 
 
 def _run_payload(box: Sandbox, code: str, function: str, text: str) -> dict[str, Any]:
@@ -84,7 +79,7 @@ def run(
         required_layers=ALL_LAYERS_DEFAULT,
         allow_missing_layers=allow_missing_layers,
     ) as box:
-        _warn_missing(box)
+        warn_missing_layers(box.missing_layers)
         payload = _run_payload(box, code, function, text)
     if as_json:
         print_json(payload)

@@ -14,7 +14,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from self_distill.cli.output import console, err_console, print_json
+from self_distill.cli.output import console, print_json, warn_missing_layers
 from self_distill.errors import DataError, UsageError
 from self_distill.sandbox import Sandbox
 from self_distill.skills.checks import preview
@@ -82,10 +82,7 @@ def verify(
     other = _read_inputs(other_path) if other_path is not None else []
     config = VerifierConfig(seed=seed, call_timeout_s=timeout_s)
     with Sandbox(timeout_s=timeout_s, allow_missing_layers=allow_missing_layers) as box:
-        for layer, reason in box.missing_layers.items():
-            err_console.print(
-                f"[yellow]warning:[/yellow] sandbox layer {layer} is off: {escape(reason)}"
-            )
+        warn_missing_layers(box.missing_layers)
         verdict = verify_skill(
             code, shown, heldout, config=config, other_cluster_inputs=other, sandbox=box
         )
