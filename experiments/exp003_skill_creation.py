@@ -54,10 +54,7 @@ DEFAULT_STRATEGY = "sample"
 
 
 class Settings(NamedTuple):
-    """Everything that decides the experiment's numbers (recorded in the manifest).
-
-    A NamedTuple, not a dataclass: ``self-distill experiment run`` loads this file without
-    registering it as a module, which dataclasses need."""
+    """Everything that decides the experiment's numbers (recorded in the manifest)."""
 
     model: str
     families: tuple[str, ...]

@@ -12,6 +12,7 @@ import ast
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import click
 from rich.table import Table
@@ -41,6 +42,24 @@ def summary_line(path: Path) -> str:
     return docstring.strip().splitlines()[0] if docstring.strip() else ""
 
 
+def load_experiment(name: str) -> ModuleType:
+    """The experiment script ``name`` (number or full name) imported as a module with ``main``.
+
+    The module is registered under its file name, since dataclasses and pickling look their
+    module up in ``sys.modules``.
+    """
+    path = find_experiment(name)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load experiment {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    if not hasattr(module, "main"):
+        raise UsageError(f"experiment {path} defines no main(argv)")
+    return module
+
+
 @click.group()
 def experiment() -> None:
     """Run the numbered, seeded experiments."""
@@ -64,15 +83,6 @@ def list_experiments() -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run_experiment(name: str, args: tuple[str, ...]) -> None:
     """Run experiment NAME (e.g. exp003 or exp003_skill_creation) with its own ARGS."""
-    path = find_experiment(name)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"cannot load experiment {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses and pickling look their module up here
-    spec.loader.exec_module(module)
-    if not hasattr(module, "main"):
-        raise UsageError(f"experiment {path} defines no main(argv)")
-    status = module.main(list(args))
+    status = load_experiment(name).main(list(args))
     if isinstance(status, int) and status != 0:
         raise click.exceptions.Exit(status)

@@ -6,31 +6,21 @@ the script itself.)
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "exp001_clustering.py"
+from self_distill.cli.experiment_commands import load_experiment
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
-
-
-def load_exp001() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("exp001_clustering", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_small_run_writes_summary_per_seed_results_and_plot(
     tmp_path: Path, session_cache_path: Path
 ) -> None:
     out = tmp_path / "exp001"
-    code = load_exp001().main(
+    code = load_experiment("exp001").main(
         ["--n", "360", "--seeds", "0", "--out", str(out), "--cache", str(session_cache_path)]
     )
     summary = json.loads((out / "summary.json").read_text())

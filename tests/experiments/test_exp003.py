@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from self_distill.cli.experiment_commands import load_experiment
 from tests.support.scripted_model import ScriptedFakeModel
 
-SCRIPT = Path(__file__).resolve().parents[2] / "experiments" / "exp003_skill_creation.py"
 SORT_SKILL = (
     "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
     '    data = re.split(r"[:\\n]", text)[-1]\n'
@@ -19,18 +17,10 @@ SORT_SKILL = (
 )
 
 
-def load_exp003() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("exp003_skill_creation", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_and_manifest(
     tmp_path: Path,
 ) -> None:
-    exp003 = load_exp003()
+    exp003 = load_experiment("exp003")
     settings, _ = exp003.parse_settings(["--quick", "--families", "word_sort,agreement"])
     out = tmp_path / "out"
     out.mkdir()
@@ -62,7 +52,7 @@ def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_and_manifest(
 
 
 def test_results_hold_no_example_text(tmp_path: Path) -> None:
-    exp003 = load_exp003()
+    exp003 = load_experiment("exp003")
     settings, _ = exp003.parse_settings(["--quick", "--families", "word_sort"])
     document = exp003.run(
         settings,
@@ -79,7 +69,7 @@ def test_results_hold_no_example_text(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.model
 def test_quick_run_with_smollm2_finishes_and_reports(tmp_path: Path) -> None:
-    exp003 = load_exp003()
+    exp003 = load_experiment("exp003")
     exp003.main(["--model", "embedded:smollm2-135m", "--quick", "--out", str(tmp_path)])
     document = json.loads((tmp_path / "results.json").read_text())
     assert document["model"] == "embedded:smollm2-135m"
