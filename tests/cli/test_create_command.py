@@ -12,12 +12,8 @@ import pytest
 from self_distill.tasks import generate, write_jsonl
 from tests.support.cli import run_cli
 from tests.support.ollama_standin import OllamaStandIn
+from tests.support.word_sort_creation import SORT_SKILL_REPLY
 
-SORT_SKILL = (
-    "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
-    '    data = re.split(r"[:\\n]", text)[-1]\n'
-    '    return " ".join(sorted(re.findall(r"[A-Za-z]+", data)))\n```'
-)
 CONSTANT_SKILL = "```python\ndef solve(text: str) -> str:\n    return 'a'\n```"
 
 
@@ -43,7 +39,7 @@ def create(tmp_path: Path, url: str, *args: str) -> Any:
 
 def test_create_json_accepts_stores_and_records_the_calls(tmp_path: Path) -> None:
     data = word_sort_file(tmp_path)
-    with OllamaStandIn(lambda messages: SORT_SKILL) as server:
+    with OllamaStandIn(lambda messages: SORT_SKILL_REPLY) as server:
         result = create(tmp_path, server.url, "--data", str(data), "--shown", "12", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
@@ -92,7 +88,7 @@ def test_create_keeps_the_files_own_split_and_reports_rejections(tmp_path: Path)
 
 def test_create_human_output_names_the_stored_skill(tmp_path: Path) -> None:
     data = word_sort_file(tmp_path)
-    with OllamaStandIn(lambda messages: SORT_SKILL) as server:
+    with OllamaStandIn(lambda messages: SORT_SKILL_REPLY) as server:
         result = create(tmp_path, server.url, "--data", str(data))
     assert result.returncode == 0, result.stderr
     assert "ACCEPTED" in result.stdout and "stored word_sort@1 (active)" in result.stdout

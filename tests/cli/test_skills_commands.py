@@ -8,39 +8,26 @@ from pathlib import Path
 import pytest
 
 from self_distill.ledger import Ledger
-from self_distill.skills.creation_data import split_for_creation
 from self_distill.skills.creation_records import CreationBudget
-from self_distill.skills.creation_run import CreationRequest, run_creation
+from self_distill.skills.creation_run import run_creation
 from self_distill.skills.store import SkillStore
-from self_distill.tasks import generate
 from tests.support.cli import run_cli
 from tests.support.scripted_model import ScriptedFakeModel
+from tests.support.word_sort_creation import SORT_SKILL_REPLY, word_sort_request
 
-SORT_SKILL = (
-    "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
-    '    data = re.split(r"[:\\n]", text)[-1]\n'
-    '    return " ".join(sorted(re.findall(r"[A-Za-z]+", data)))\n```'
-)
 CONSTANT_SKILL = "```python\ndef solve(text: str) -> str:\n    return 'a'\n```"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     """A store with word-sort@1 (rejected, a constant) and word-sort@2 (active)."""
-    data = split_for_creation(
-        generate("word_sort", 50, seed=8), n_shown=10, max_heldout=40, seed=8, source="test"
-    )
-    request = CreationRequest(
-        skill_id="word-sort",
-        shown=data.shown,
-        heldout=data.heldout,
-        family="word_sort",
-        budget=CreationBudget(candidates=2),
+    request = word_sort_request(
+        CreationBudget(candidates=2), count=50, seed=8, n_shown=10, max_heldout=40
     )
     root = tmp_path / "store"
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         outcome = run_creation(
-            request, ScriptedFakeModel([CONSTANT_SKILL, SORT_SKILL]), ledger, SkillStore(root)
+            request, ScriptedFakeModel([CONSTANT_SKILL, SORT_SKILL_REPLY]), ledger, SkillStore(root)
         )
     assert outcome.result.accepted
     return root

@@ -9,12 +9,7 @@ import pytest
 
 from self_distill.cli.experiment_commands import load_experiment
 from tests.support.scripted_model import ScriptedFakeModel
-
-SORT_SKILL = (
-    "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
-    '    data = re.split(r"[:\\n]", text)[-1]\n'
-    '    return " ".join(sorted(re.findall(r"[A-Za-z]+", data)))\n```'
-)
+from tests.support.word_sort_creation import SORT_SKILL_REPLY
 
 
 def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_and_manifest(
@@ -25,7 +20,10 @@ def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_and_manifest(
     out = tmp_path / "out"
     out.mkdir()
     document = exp003.run(
-        settings, out, generator=ScriptedFakeModel([SORT_SKILL]), store_root=tmp_path / "store"
+        settings,
+        out,
+        generator=ScriptedFakeModel([SORT_SKILL_REPLY]),
+        store_root=tmp_path / "store",
     )
 
     rows = {row["family"]: row for row in document["families"]}

@@ -14,23 +14,16 @@ from self_distill.ledger import Ledger
 from self_distill.models.anthropic_backend import AnthropicGenerator
 from self_distill.models.base import TextGenerator
 from self_distill.models.ollama_backend import OllamaGenerator
-from self_distill.skills.creation_data import split_for_creation
 from self_distill.skills.creation_records import CreationBudget
 from self_distill.skills.creation_run import CreationRequest, run_creation
 from self_distill.skills.store import SkillStore
-from self_distill.tasks import generate
 from tests.support.anthropic_standin import VALID_KEY, AnthropicStandIn
 from tests.support.ollama_standin import OllamaStandIn
+from tests.support.word_sort_creation import SORT_SKILL_REPLY, word_sort_request
 
 WRONG_SKILL = (
     "The rule: sort the words.\n```python\ndef solve(text: str) -> str:\n"
     "    return ' '.join(sorted(text.split()))\n```"
-)
-SORT_SKILL = (
-    "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
-    "    # The data follows the last ':' or newline.\n"
-    '    data = re.split(r"[:\\n]", text)[-1]\n'
-    '    return " ".join(sorted(re.findall(r"[A-Za-z]+", data)))\n```'
 )
 
 
@@ -42,21 +35,12 @@ class Script:
 
     def __call__(self, messages: list[dict[str, Any]]) -> str:
         self.seen.append(messages)
-        return SORT_SKILL if "EXPECTED:" in str(messages[-1]["content"]) else WRONG_SKILL
+        return SORT_SKILL_REPLY if "EXPECTED:" in str(messages[-1]["content"]) else WRONG_SKILL
 
 
 def request() -> CreationRequest:
-    data = split_for_creation(
-        generate("word_sort", 60, seed=9), n_shown=8, max_heldout=40, seed=9, source="test"
-    )
-    return CreationRequest(
-        skill_id="word-sort",
-        shown=data.shown,
-        heldout=data.heldout,
-        answer_format=data.answer_format,
-        family="word_sort",
-        budget=CreationBudget(candidates=2, repair_rounds=1),
-    )
+    budget = CreationBudget(candidates=2, repair_rounds=1)
+    return word_sort_request(budget, count=60, seed=9, n_shown=8, max_heldout=40)
 
 
 def create_through(generator: TextGenerator, tmp_path: Path) -> tuple[Any, list[Any]]:
@@ -110,7 +94,7 @@ def test_creation_through_the_ollama_client(tmp_path: Path) -> None:
 
 
 def test_bad_credentials_stop_the_creation_with_the_auth_error(tmp_path: Path) -> None:
-    with AnthropicStandIn(lambda messages: SORT_SKILL) as server:
+    with AnthropicStandIn(lambda messages: SORT_SKILL_REPLY) as server:
         generator = AnthropicGenerator(
             "claude-opus-4-5", base_url=server.url, api_key="wrong", max_retries=0
         )
@@ -123,7 +107,7 @@ def test_bad_credentials_stop_the_creation_with_the_auth_error(tmp_path: Path) -
 
 
 def test_an_unreachable_ollama_server_stops_the_creation(tmp_path: Path) -> None:
-    with OllamaStandIn(lambda messages: SORT_SKILL) as server:
+    with OllamaStandIn(lambda messages: SORT_SKILL_REPLY) as server:
         url = server.url
     generator = OllamaGenerator("coder", host=url)
     with Ledger(tmp_path / "ledger.sqlite3") as ledger, pytest.raises(ModelUnavailableError):

@@ -7,19 +7,13 @@ from pathlib import Path
 
 from self_distill.ledger import Ledger
 from self_distill.models.base import Message
-from self_distill.skills.creation_data import split_for_creation
 from self_distill.skills.creation_records import CreationBudget
 from self_distill.skills.creation_run import CreationRequest, run_creation
 from self_distill.skills.store import SkillStore
 from self_distill.skills.verifier_config import VerifierConfig
-from self_distill.tasks import generate
 from tests.support.scripted_model import ScriptedFakeModel
+from tests.support.word_sort_creation import SORT_SKILL_REPLY, word_sort_request
 
-SORT_SKILL = (
-    "```python\nimport re\n\n\ndef solve(text: str) -> str:\n"
-    '    data = re.split(r"[:\\n]", text)[-1]\n'
-    '    return " ".join(sorted(re.findall(r"[A-Za-z]+", data)))\n```'
-)
 CONSTANT_SKILL = "```python\ndef solve(text: str) -> str:\n    return 'a b c'\n```"
 CRASHING_SKILL = "```python\ndef solve(text: str) -> str:\n    return text.split('@')[1]\n```"
 LOOPING_SKILL = "```python\ndef solve(text: str) -> str:\n    while True:\n        pass\n```"
@@ -28,17 +22,14 @@ FORBIDDEN_SKILL = (
 )
 
 
-def word_sort_request(**budget: object) -> CreationRequest:
-    data = split_for_creation(
-        generate("word_sort", 70, seed=5), n_shown=10, max_heldout=50, seed=5, source="test"
-    )
-    return CreationRequest(
-        skill_id="word-sort",
-        shown=data.shown,
-        heldout=data.heldout,
-        answer_format=data.answer_format,
-        family="word_sort",
-        budget=CreationBudget(**budget),  # type: ignore[arg-type]
+def pipeline_request(**budget: object) -> CreationRequest:
+    """The word_sort request of these tests, with a short call timeout for the looping skill."""
+    return word_sort_request(
+        CreationBudget(**budget),  # type: ignore[arg-type]
+        count=70,
+        seed=5,
+        n_shown=10,
+        max_heldout=50,
         verifier=VerifierConfig(call_timeout_s=0.5),
     )
 
@@ -50,8 +41,8 @@ def prompt_text(calls: list[list[Message]]) -> str:
 def test_a_correct_skill_is_accepted_stored_active_and_every_call_is_in_the_ledger(
     tmp_path: Path,
 ) -> None:
-    request = word_sort_request(candidates=3, repair_rounds=1)
-    model = ScriptedFakeModel([CONSTANT_SKILL, "Sorry, no code today.", SORT_SKILL])
+    request = pipeline_request(candidates=3, repair_rounds=1)
+    model = ScriptedFakeModel([CONSTANT_SKILL, "Sorry, no code today.", SORT_SKILL_REPLY])
     store = SkillStore(tmp_path / "store")
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         outcome = run_creation(request, model, ledger, store)
@@ -92,7 +83,7 @@ def test_a_correct_skill_is_accepted_stored_active_and_every_call_is_in_the_ledg
 
 
 def test_held_out_inputs_never_reach_the_model(tmp_path: Path) -> None:
-    request = word_sort_request(candidates=2, repair_rounds=2)
+    request = pipeline_request(candidates=2, repair_rounds=2)
     model = ScriptedFakeModel([CONSTANT_SKILL])
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         run_creation(request, model, ledger)
@@ -103,7 +94,7 @@ def test_held_out_inputs_never_reach_the_model(tmp_path: Path) -> None:
 
 
 def test_a_trivial_skill_is_rejected_and_kept_with_its_reasons(tmp_path: Path) -> None:
-    request = word_sort_request(candidates=1)
+    request = pipeline_request(candidates=1)
     store = SkillStore(tmp_path / "store")
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         outcome = run_creation(request, ScriptedFakeModel([CONSTANT_SKILL]), ledger, store)
@@ -117,8 +108,8 @@ def test_a_trivial_skill_is_rejected_and_kept_with_its_reasons(tmp_path: Path) -
 
 
 def test_crashing_looping_and_forbidden_code_is_recorded_not_fatal(tmp_path: Path) -> None:
-    request = word_sort_request(candidates=4)
-    model = ScriptedFakeModel([CRASHING_SKILL, LOOPING_SKILL, FORBIDDEN_SKILL, SORT_SKILL])
+    request = pipeline_request(candidates=4)
+    model = ScriptedFakeModel([CRASHING_SKILL, LOOPING_SKILL, FORBIDDEN_SKILL, SORT_SKILL_REPLY])
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         outcome = run_creation(request, model, ledger, SkillStore(tmp_path / "store"))
 
@@ -130,7 +121,7 @@ def test_crashing_looping_and_forbidden_code_is_recorded_not_fatal(tmp_path: Pat
 
 
 def test_a_model_that_never_writes_code_leaves_nothing_stored(tmp_path: Path) -> None:
-    request = word_sort_request(candidates=2)
+    request = pipeline_request(candidates=2)
     store = SkillStore(tmp_path / "store")
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         outcome = run_creation(request, ScriptedFakeModel(["Just sort them."]), ledger, store)
