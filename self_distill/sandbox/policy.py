@@ -34,6 +34,7 @@ from RestrictedPython.transformer import (
     RestrictingNodeTransformer,
 )
 
+from self_distill.sandbox.arithmetic import evaluate_arithmetic
 from self_distill.sandbox.safe_modules import SAFE_MODULES
 
 SKILL_FILENAME = "<skill>"
@@ -263,6 +264,7 @@ CURATED_BUILTINS: dict[str, str] = {
     "dict": "constructor; " + _ITERATES_IN_C + _HARMLESS_ITERATION,
     "divmod": "arithmetic",
     "enumerate": _ITERATES_IN_C + "; it yields the same elements a for loop would",
+    "eval": "replaced by evaluate_arithmetic: number literals and operators, nothing executed",
     "filter": _ITERATES_IN_C + "; the predicate is the caller's own function",
     "float": "constructor of a value type",
     "format": "format(value, spec): a format spec cannot look up attributes",
@@ -325,11 +327,13 @@ CURATED_BUILTINS: dict[str, str] = {
     "__import__": "replaced by curated_import; unreachable by name (leading underscore)",
 }
 """Every builtin sandboxed code gets, with the reason it is safe. Deliberately absent: ``open``,
-``eval``, ``exec``, ``compile``, ``input``, ``breakpoint``, ``globals``, ``locals``, ``vars``,
-``dir``, ``type``, ``object``, ``id``, ``setattr``, ``delattr``, ``memoryview``, ``exit``,
-``quit``, ``help``, ``BaseException`` and the exceptions that end a program."""
+``exec``, ``compile``, ``input``, ``breakpoint``, ``globals``, ``locals``, ``vars``, ``dir``,
+``type``, ``object``, ``id``, ``setattr``, ``delattr``, ``memoryview``, ``exit``, ``quit``,
+``help``, ``BaseException`` and the exceptions that end a program. ``eval`` is present but is
+not Python's (see :mod:`self_distill.sandbox.arithmetic`)."""
 
 _REPLACEMENTS: dict[str, Any] = {
+    "eval": evaluate_arithmetic,
     "getattr": guarded_getattr,
     "iter": guarded_iter,
     "__import__": curated_import,
@@ -372,7 +376,11 @@ def _call(function: str, *args: ast.expr) -> ast.Call:
 
 
 class SkillPolicy(RestrictingNodeTransformer):
-    """RestrictedPython's policy, plus augmented assignment to attributes and items.
+    """RestrictedPython's policy, plus ``eval`` calls and augmented assignment to attributes and
+    items.
+
+    ``eval`` is the builtin :func:`evaluate_arithmetic` here (arithmetic on literals, nothing
+    executed), so calling it is allowed; ``exec`` stays refused.
 
     RestrictedPython refuses ``counts[word] += 1`` and ``self.total += x`` outright, yet model
     code writes them constantly. They are rewritten with the same guards as their long forms,
@@ -381,6 +389,18 @@ class SkillPolicy(RestrictingNodeTransformer):
         _tmp0 = <object>; _tmp1 = <key>
         _write_(_tmp0)[_tmp1] = _inplacevar_("+=", _getitem_(_tmp0, _tmp1), <value>)
     """
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        function = node.func
+        if not (isinstance(function, ast.Name) and function.id == "eval"):
+            return super().visit_Call(node)
+        # The base class refuses any call of a name spelled "eval"; hide the spelling from that
+        # one check, then restore it on the same Name node wherever the rewrite has put it.
+        function.id = "evaluate_arithmetic"
+        try:
+            return super().visit_Call(node)
+        finally:
+            function.id = "eval"
 
     def visit_AugAssign(self, node: ast.AugAssign) -> Any:
         target = node.target

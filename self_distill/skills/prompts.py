@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from self_distill.models.base import Message
 from self_distill.skills.labelled_examples import Labelled
 
-PROMPT_VERSION = "create-v2"
+PROMPT_VERSION = "create-v3"
 
 ALLOWED_IMPORTS: tuple[str, ...] = (
     "re",
@@ -42,8 +42,8 @@ Write a Python function `solve(text: str) -> str` that passes these tests:
 
 Each `text` is a whole task: an instruction (worded differently each time) and its data. `solve` \
 must find the data inside the text, apply the general rule and return the answer string exactly \
-as the tests expect. Never hard-code the tests. Imports allowed: {imports}; eval, exec and other \
-modules are not available.
+as the tests expect. Never hard-code the tests. Imports allowed: {imports}; exec and other modules \
+are not available, and eval only evaluates arithmetic on numbers.
 
 Reply with one ```python block only. Begin `solve` with a comment saying where the data is in \
 the text and what the rule is; then write the code."""

@@ -215,14 +215,31 @@ ATTACKS = [
     attack("builtins_name", "def solve(t):\n    return __builtins__\n", POLICY),
     attack("dunder_import_call", "def solve(t):\n    return __import__('os')\n", POLICY),
     # eval / exec / compile / open / imports
-    attack("eval", "def solve(t):\n    return eval('1 + 1')\n", POLICY),
-    attack("exec", "def solve(t):\n    exec('x = 1')\n    return 'ESCAPED'\n", POLICY),
+    attack(
+        "eval_code",
+        "def solve(t):\n    return eval(\"__import__('os').system('id')\")\n",
+        EXCEPTION,
+        error_contains="arithmetic on numbers only",
+    ),
     attack(
         "eval_by_alias",
-        "def solve(t):\n    run = eval\n    return run('1 + 1')\n",
+        "def solve(t):\n    run = eval\n    return run('open(\"/etc/passwd\").read()')\n",
         EXCEPTION,
-        error_contains="NameError",
+        error_contains="arithmetic on numbers only",
     ),
+    attack(
+        "eval_dunder_attribute",
+        "def solve(t):\n    return eval('(1).__class__')\n",
+        EXCEPTION,
+        error_contains="arithmetic on numbers only",
+    ),
+    attack(
+        "eval_huge_power",
+        "def solve(t):\n    return eval('9 ** 9 ** 9')\n",
+        EXCEPTION,
+        error_contains="OverflowError",
+    ),
+    attack("exec", "def solve(t):\n    exec('x = 1')\n    return 'ESCAPED'\n", POLICY),
     attack("compile", "def solve(t):\n    return compile('1', 'f', 'eval')\n", EXCEPTION),
     attack("globals_builtin", "def solve(t):\n    return globals()\n", EXCEPTION),
     attack(
