@@ -77,12 +77,21 @@ def list_experiments() -> None:
 
 
 @experiment.command(
-    "run", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+    "run",
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
-@click.argument("name")
+@click.argument("name", required=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run_experiment(name: str, args: tuple[str, ...]) -> None:
-    """Run experiment NAME (e.g. exp003 or exp003_skill_creation) with its own ARGS."""
+@click.pass_context
+def run_experiment(ctx: click.Context, name: str | None, args: tuple[str, ...]) -> None:
+    """Run experiment NAME (e.g. exp003 or exp003_skill_creation) with its own ARGS.
+
+    Everything after NAME belongs to the experiment: `run exp003 --help` shows its options.
+    """
+    if name is None or name in ("--help", "-h"):
+        click.echo(ctx.get_help())
+        return
     status = load_experiment(name).main(list(args))
     if isinstance(status, int) and status != 0:
         raise click.exceptions.Exit(status)
