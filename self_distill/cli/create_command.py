@@ -12,7 +12,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from self_distill.cli.output import console, err_console, print_json
+from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
 from self_distill.config import load_settings
 from self_distill.ledger import Ledger
 from self_distill.models import load_model
@@ -87,11 +87,7 @@ coder (results/exp003/FINDINGS.md)."""
 )
 @click.option("--store", "store_path", default=None, help="Skill store folder (default: config).")
 @click.option("--ledger", "ledger_path", default=None, help="Ledger file (default: config).")
-@click.option(
-    "--allow-missing-layers",
-    is_flag=True,
-    help="Run the sandbox even where an isolation layer is unavailable (logged as a warning).",
-)
+@allow_missing_layers_option
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as one JSON object.")
 def create(
     data_path: Path,

@@ -23,6 +23,14 @@ def print_json(payload: Any) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, default=str))
 
 
+allow_missing_layers_option = click.option(
+    "--allow-missing-layers",
+    is_flag=True,
+    help="Run the sandbox even where this machine lacks an isolation layer (warns for each).",
+)
+"""The one ``--allow-missing-layers`` flag of every command that starts a sandbox."""
+
+
 def warn_missing_layers(missing: Mapping[str, str]) -> None:
     """One warning line on stderr per sandbox isolation layer this run goes without, and why."""
     for layer, reason in missing.items():

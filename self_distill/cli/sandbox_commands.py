@@ -13,7 +13,13 @@ from typing import Any
 import click
 from rich.table import Table
 
-from self_distill.cli.output import console, err_console, print_json, warn_missing_layers
+from self_distill.cli.output import (
+    allow_missing_layers_option,
+    console,
+    err_console,
+    print_json,
+    warn_missing_layers,
+)
 from self_distill.errors import CodeRejectedError, UsageError
 from self_distill.sandbox import ALL_LAYERS_DEFAULT, Sandbox
 from self_distill.sandbox.layers import LAYER_ORDER
@@ -56,11 +62,7 @@ def sandbox() -> None:
 @click.option("--function", "function", default="solve", show_default=True)
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=2.0)
 @click.option("--memory-mb", type=click.IntRange(min=64), default=512, show_default=True)
-@click.option(
-    "--allow-missing-layers",
-    is_flag=True,
-    help="Run even if this machine lacks isolation layers (prints a warning for each).",
-)
+@allow_missing_layers_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(
     skill_file: Path,

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from self_distill.cli.output import console, err_console, print_json
+from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
 from self_distill.config import load_settings
 from self_distill.skills.manifest import STATUSES
 from self_distill.skills.reverification import reverify as reverify_version
@@ -149,11 +149,7 @@ def retire(ref: str, reason: str, store_path: str | None, as_json: bool) -> None
 
 @skills.command("reverify")
 @click.argument("ref", required=False)
-@click.option(
-    "--allow-missing-layers",
-    is_flag=True,
-    help="Run the sandbox even where an isolation layer is unavailable (logged as a warning).",
-)
+@allow_missing_layers_option
 @_STORE_OPTION
 @_JSON_OPTION
 def reverify(

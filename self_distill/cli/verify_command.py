@@ -14,7 +14,12 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from self_distill.cli.output import console, print_json, warn_missing_layers
+from self_distill.cli.output import (
+    allow_missing_layers_option,
+    console,
+    print_json,
+    warn_missing_layers,
+)
 from self_distill.errors import DataError, UsageError
 from self_distill.sandbox import Sandbox
 from self_distill.skills.checks import preview
@@ -52,11 +57,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     show_default=True,
     help="Seconds per call.",
 )
-@click.option(
-    "--allow-missing-layers",
-    is_flag=True,
-    help="Run even if this machine lacks sandbox isolation layers (warns for each).",
-)
+@allow_missing_layers_option
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
 def verify(
     skill: Path,
