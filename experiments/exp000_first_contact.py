@@ -2,40 +2,45 @@
 
 Before any skill exists, this is what the stream costs and how often the model is right. For each
 family it reports accuracy with a 95% Wilson interval next to the majority-class baseline, tokens
-and wall time; results go to a rich table, ``results/exp000/results.json``, per-task rows and a PNG.
+and wall time; results go to a rich table, ``results.json``, per-task rows and a PNG in a new
+run folder (or ``--out``; the committed figures are in ``results/exp000``).
 
     python experiments/exp000_first_contact.py [--model SPEC] [--families a,b] [-n N] [--seed S]
+        [--out FOLDER]
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import Counter
+from pathlib import Path
 
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress
 from rich.table import Table
 
+from self_distill.api import evaluate_model, load_tasks
 from self_distill.config import load_settings
-from self_distill.ledger import Ledger, RecordedModel
-from self_distill.models import load_model
-from self_distill.report.artifacts import (
-    plot_accuracy_bars,
-    results_dir,
-    write_json,
-    write_manifest,
-)
-from self_distill.stats import wilson_interval
-from self_distill.tasks import Task, generate, scorer_for
+from self_distill.evaluation import DIRECT_ANSWER_SYSTEM, ModelEvaluation
+from self_distill.report.artifacts import plot_accuracy_bars, run_dir, write_json, write_manifest
 
 DEFAULT_FAMILIES = "word_sort,arith,agreement,meeting_conflict,date_arith"
-SYSTEM = "Answer with the final answer only, no explanation."
 
 
-def majority_accuracy(tasks: list[Task]) -> float:
-    """Accuracy of always giving the most common target (the honest floor)."""
-    counts = Counter(task.target for task in tasks)
-    return counts.most_common(1)[0][1] / len(tasks)
+def print_table(evaluation: ModelEvaluation, seed: int, console: Console) -> None:
+    table = Table(title=f"exp000: {evaluation.model} answering directly (seed {seed})")
+    for column in ("family", "n", "accuracy", "95% CI", "majority", "tokens/task", "wall s"):
+        table.add_column(column, justify="left" if column == "family" else "right")
+    for row in evaluation.families:
+        table.add_row(
+            row.family,
+            str(row.n),
+            f"{row.accuracy:.2f}",
+            f"[{row.ci95[0]:.2f}, {row.ci95[1]:.2f}]",
+            f"{row.majority_baseline:.2f}",
+            f"{row.tokens_per_task:.0f}",
+            f"{row.latency_s:.1f}",
+        )
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,89 +50,63 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-n", type=int, default=20, help="tasks per family")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--difficulty", default="easy")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results folder (default: a new run folder)"
+    )
     args = parser.parse_args(argv)
 
-    settings = load_settings()
-    spec = args.model or settings.default_model
+    spec = args.model or load_settings().default_model
     families = args.families.split(",")
-    out = results_dir("exp000")
+    out = run_dir("exp000", args.out)
     console = Console()
-    rows, per_task = [], []
-    with Ledger(settings.ledger_path) as ledger:
-        run_id = ledger.start_run("exp000", vars(args) | {"model": spec})
-        model = RecordedModel(load_model(spec, settings), ledger, run_id)
-        for family in families:
-            tasks = generate(family, args.n, seed=args.seed, difficulty=args.difficulty)
-            score = scorer_for(tasks[0].answer_format)
-            correct, tokens, seconds = 0.0, 0, 0.0
-            for task in track(tasks, description=f"{family:<18}", console=console):
-                messages = [
-                    {"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": task.input},
-                ]
-                completion = model.complete(messages, purpose="solve", max_tokens=48, seed=0)
-                value = score(completion.text, task.target)
-                correct += value
-                tokens += completion.input_tokens + completion.output_tokens
-                seconds += completion.latency_s
-                per_task.append(
-                    {
-                        "id": task.id,
-                        "family": family,
-                        "target": task.target,
-                        "answer": completion.text,
-                        "score": value,
-                    }
-                )
-            low, high = wilson_interval(correct, len(tasks))
-            rows.append(
-                {
-                    "family": family,
-                    "n": len(tasks),
-                    "accuracy": correct / len(tasks),
-                    "ci95": [low, high],
-                    "majority_baseline": majority_accuracy(tasks),
-                    "tokens": tokens,
-                    "tokens_per_task": tokens / len(tasks),
-                    "wall_s": seconds,
-                }
-            )
-        ledger.finish_run(run_id)
-
-    table = Table(title=f"exp000: {spec} answering directly (seed {args.seed})")
-    for column in ("family", "n", "accuracy", "95% CI", "majority", "tokens/task", "wall s"):
-        table.add_column(column, justify="left" if column == "family" else "right")
-    for r in rows:
-        table.add_row(
-            r["family"],
-            str(r["n"]),
-            f"{r['accuracy']:.2f}",
-            f"[{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}]",
-            f"{r['majority_baseline']:.2f}",
-            f"{r['tokens_per_task']:.0f}",
-            f"{r['wall_s']:.1f}",
+    tasks = [
+        task
+        for family in families
+        for task in load_tasks(family, n=args.n, seed=args.seed, difficulty=args.difficulty)
+    ]
+    params = {key: value for key, value in vars(args).items() if key != "out"}
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task("answering", total=len(tasks))
+        evaluation = evaluate_model(
+            spec,
+            tasks,
+            run_params={"experiment": "exp000", **params},
+            progress=lambda _: progress.advance(bar),
         )
-    console.print(table)
+    print_table(evaluation, args.seed, console)
+    rows = [
+        {
+            "family": row.family,
+            "n": row.n,
+            "accuracy": row.accuracy,
+            "ci95": list(row.ci95),
+            "majority_baseline": row.majority_baseline,
+            "tokens": row.tokens,
+            "tokens_per_task": row.tokens_per_task,
+            "wall_s": row.latency_s,
+        }
+        for row in evaluation.families
+    ]
     write_manifest(
         out,
         experiment="exp000",
         seed=args.seed,
-        model=spec,
+        model=evaluation.model,
         families=families,
         n_per_family=args.n,
         difficulty=args.difficulty,
-        system_prompt=SYSTEM,
-        ledger_run=run_id,
+        system_prompt=DIRECT_ANSWER_SYSTEM,
+        ledger_run=evaluation.run_id,
     )
     write_json(out / "results.json", rows)
-    write_json(out / "per_task.json", per_task)
+    write_json(out / "per_task.json", evaluation.to_dict()["answers"])
     plot_accuracy_bars(
         out / "accuracy.png",
-        [r["family"] for r in rows],
-        [r["accuracy"] for r in rows],
-        [tuple(r["ci95"]) for r in rows],
-        baselines=[r["majority_baseline"] for r in rows],
-        title=f"{spec}: direct answers vs majority baseline",
+        [row.family for row in evaluation.families],
+        [row.accuracy for row in evaluation.families],
+        [row.ci95 for row in evaluation.families],
+        baselines=[row.majority_baseline for row in evaluation.families],
+        title=f"{evaluation.model}: direct answers vs majority baseline",
     )
     console.print(f"results in {out}/ (results.json, per_task.json, accuracy.png, manifest.json)")
 

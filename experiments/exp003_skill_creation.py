@@ -6,7 +6,8 @@ held-out split the creator never saw. Two strategies get the same token budget p
 ``--rounds`` repair prompts with its error or failing shown examples). Both use the same seeds, so
 their first samples are identical (and cached): the comparison is paired.
 
-Outputs under ``results/exp003/<model>/``: a rich table per strategy on stdout, ``results.json``
+Outputs in a new run folder (or ``--out``; the committed figures are in
+``results/exp003/<model>/``): a rich table per strategy on stdout, ``results.json``
 (per family and strategy: candidates, repairs, acceptance, rejection reasons, creation tokens,
 held-out accuracy with its 95% interval, the majority baseline), ``creation.png`` and
 ``manifest.json`` (seed, model spec, prompt version and hash, split sizes, budgets). Skills go to
@@ -27,20 +28,17 @@ from typing import Any, NamedTuple
 from rich.console import Console
 from rich.table import Table
 
-from self_distill.config import load_settings
-from self_distill.ledger import Ledger
-from self_distill.models import TextGenerator, load_model
+from self_distill.api import create_skill, load_model, open_ledger, open_store
+from self_distill.models import TextGenerator
 from self_distill.paths import data_home
-from self_distill.report.artifacts import results_dir, write_json, write_manifest
-from self_distill.skills import prompts
-from self_distill.skills.creation_data import CreationData, split_for_creation
-from self_distill.skills.creation_records import CreationBudget
-from self_distill.skills.creation_run import CreationOutcome, CreationRequest, run_creation
-from self_distill.skills.manifest import slugify
-from self_distill.skills.store import SkillStore
-from self_distill.skills.verifier_config import VerifierConfig
-from self_distill.tasks import Task, generate, load_bbh, load_cola
-from self_distill.tasks.reference_data import bbh_path, cola_path
+from self_distill.report.artifacts import run_dir, write_json, write_manifest
+from self_distill.skills.creation import prompts
+from self_distill.skills.creation.records import CreationBudget
+from self_distill.skills.creation.run import CreationOutcome
+from self_distill.skills.examples import SkillData, load_skill_data
+from self_distill.skills.store.manifest import slugify
+from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.verification.config import VerifierConfig
 
 DEFAULT_MODEL = "embedded:qwen2.5-coder-1.5b"
 DEFAULT_FAMILIES = (
@@ -80,27 +78,19 @@ class Settings(NamedTuple):
         )
 
 
-def family_tasks(family: str, settings: Settings) -> list[Task]:
-    """Tasks of one family: BIG-Bench-Hard ``bbh:<task>``, ``cola``, or a generated family."""
-    if family.startswith("bbh:"):
-        return load_bbh(bbh_path(family.removeprefix("bbh:")))
-    if family == "cola":
-        return load_cola(cola_path("in_domain_dev"))
-    count = settings.n_shown + settings.n_heldout + 20
-    return generate(family, count, seed=settings.seed, difficulty=settings.difficulty)
-
-
-def family_data(family: str, settings: Settings) -> CreationData:
-    return split_for_creation(
-        family_tasks(family, settings),
+def family_data(family: str, settings: Settings) -> SkillData:
+    """One family's shown and held-out split: BIG-Bench-Hard ``bbh:<task>``, ``cola``, or a
+    generated family (any task source)."""
+    return load_skill_data(
+        family,
         n_shown=settings.n_shown,
         max_heldout=settings.n_heldout,
         seed=settings.seed,
-        source=family,
+        difficulty=settings.difficulty,
     )
 
 
-def majority_baseline(data: CreationData) -> float:
+def majority_baseline(data: SkillData) -> float:
     """Held-out accuracy of always giving the most common held-out target."""
     counts = Counter(example.target for example in data.heldout)
     return counts.most_common(1)[0][1] / len(data.heldout)
@@ -152,16 +142,7 @@ def strategy_row(outcome: CreationOutcome) -> dict[str, Any]:
             for candidate in result.candidates
             for attempt in candidate.attempts
         ],
-        "verified": [
-            {
-                "candidate": c.index,
-                "accepted": c.verdict.accepted,
-                "reasons": list(c.verdict.reasons),
-                "heldout_accuracy": c.verdict.heldout_accuracy,
-            }
-            for c in result.verified()
-            if c.verdict is not None
-        ],
+        "per_candidate": [c.summary().to_dict() for c in result.candidates],
     }
 
 
@@ -178,16 +159,15 @@ def run(
     ``generator`` replaces the model named by ``settings.model`` (tests pass a scripted one).
     """
     console = console or Console(width=150)
-    config = load_settings()
-    generator = generator or load_model(settings.model, config)
+    generator = generator or load_model(settings.model)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    store = SkillStore(
+    store = open_store(
         store_root or data_home() / "experiments" / "exp003" / slugify(settings.model) / stamp
     )
     verifier = VerifierConfig(seed=settings.seed)
     families: list[dict[str, Any]] = []
     started = time.perf_counter()
-    with Ledger(config.ledger_path) as ledger:
+    with open_ledger() as ledger:
         for family in settings.families:
             data = family_data(family, settings)
             row: dict[str, Any] = {
@@ -199,17 +179,22 @@ def run(
                 "strategies": {},
             }
             for strategy in STRATEGIES:
-                request = CreationRequest(
-                    skill_id=slugify(f"{family}-{strategy}"),
-                    shown=data.shown,
-                    heldout=data.heldout,
-                    answer_format=data.answer_format,
-                    family=family,
-                    budget=settings.budget(strategy),
-                    verifier=verifier,
-                )
+                budget = settings.budget(strategy)
                 with console.status(f"{family}: {strategy}"):
-                    outcome = run_creation(request, generator, ledger, store)
+                    outcome = create_skill(
+                        data,
+                        model=generator,
+                        store=store,
+                        ledger=ledger,
+                        skill_id=slugify(f"{family}-{strategy}"),
+                        candidates=budget.candidates,
+                        rounds=budget.repair_rounds,
+                        seed=budget.seed,
+                        token_budget=budget.token_budget,
+                        max_tokens=budget.max_tokens_per_call,
+                        prompt_examples=budget.prompt_examples,
+                        verifier=verifier,
+                    )
                 row["strategies"][strategy] = strategy_row(outcome) | {"run_id": outcome.run_id}
                 _progress_line(console, family, strategy, row["strategies"][strategy])
             families.append(row)
@@ -411,7 +396,9 @@ def parse_settings(argv: list[str] | None) -> tuple[Settings, Path | None]:
     parser.add_argument("--max-tokens", type=int, default=400, help="per model call")
     parser.add_argument("--candidates", type=int, default=50, help="cap on candidates")
     parser.add_argument("--quick", action="store_true", help="tiny run for CI")
-    parser.add_argument("--out", type=Path, default=None, help="results folder")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results folder (default: a new run folder)"
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         model=args.model,
@@ -442,11 +429,7 @@ def parse_settings(argv: list[str] | None) -> tuple[Settings, Path | None]:
 
 def main(argv: list[str] | None = None) -> None:
     settings, out = parse_settings(argv)
-    folder = out or results_dir("exp003") / slugify(settings.model.partition(":")[2])
-    if settings.quick and out is None:
-        folder = folder / "quick"
-    folder.mkdir(parents=True, exist_ok=True)
-    run(settings, folder)
+    run(settings, run_dir("exp003", out))
 
 
 if __name__ == "__main__":

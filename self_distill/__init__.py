@@ -1,3 +1,37 @@
-"""self-distill: turn recurring LLM work into verified code and small local models."""
+"""self-distill: turn recurring LLM work into verified code and small local models.
+
+The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
+``cluster_tasks``, ``create_skill``, ``verify_skill``, ``open_store``, ``open_ledger`` and
+``evaluate_model``. It is imported on first use, so ``import self_distill`` (and the CLI's
+``--help``) stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
+
+_API_NAMES = frozenset(
+    {
+        "cluster_tasks",
+        "create_skill",
+        "evaluate_model",
+        "load_model",
+        "load_tasks",
+        "open_ledger",
+        "open_store",
+        "read_skill_code",
+        "verify_skill",
+    }
+)
+
+__all__ = ["__version__", *sorted(_API_NAMES)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API_NAMES:
+        from self_distill import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'self_distill' has no attribute {name!r}")

@@ -12,16 +12,12 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from self_distill.api import create_skill
 from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
 from self_distill.config import load_settings
-from self_distill.ledger import Ledger
-from self_distill.models import load_model
-from self_distill.skills.creation_data import load_creation_data
-from self_distill.skills.creation_records import Attempt, CreationBudget
-from self_distill.skills.creation_run import CreationOutcome, CreationRequest, run_creation
-from self_distill.skills.manifest import check_skill_id, slugify
-from self_distill.skills.store import SkillStore
-from self_distill.skills.verifier_config import VerifierConfig
+from self_distill.skills.creation.records import Attempt
+from self_distill.skills.creation.run import CreationOutcome
+from self_distill.skills.examples import load_skill_data
 
 DEFAULT_CANDIDATES = 6
 DEFAULT_ROUNDS = 0
@@ -109,41 +105,30 @@ def create(
     """Create a skill for the one family in --data: the model sees the shown split only, the
     verifier judges on the held-out split, and every candidate with code is stored."""
     settings = load_settings({"ledger_path": ledger_path, "skills_store": store_path})
-    data = load_creation_data(
+    data = load_skill_data(
         data_path, family=family, n_shown=n_shown, max_heldout=max_heldout, seed=seed
     )
-    skill_id = check_skill_id(skill_name) if skill_name else slugify(data.family)
-    request = CreationRequest(
-        skill_id=skill_id,
-        shown=data.shown,
-        heldout=data.heldout,
-        answer_format=data.answer_format,
-        family=data.family,
-        budget=CreationBudget(
-            candidates=candidates,
-            repair_rounds=rounds,
-            token_budget=token_budget,
-            max_tokens_per_call=max_tokens,
-            seed=seed,
-        ),
-        verifier=VerifierConfig(seed=seed),
+    if not as_json:
+        err_console.print(
+            f"creating a skill for [bold]{escape(data.family)}[/bold] with "
+            f"{escape(model_spec or settings.creator_model)}: {len(data.shown)} shown, "
+            f"{len(data.heldout)} held-out examples"
+        )
+    outcome = create_skill(
+        data,
+        model=model_spec,
+        skill_id=skill_name,
+        candidates=candidates,
+        rounds=rounds,
+        seed=seed,
+        token_budget=token_budget,
+        max_tokens=max_tokens,
+        allow_missing_layers=allow_missing_layers,
+        progress=None if as_json else _show_attempt,
+        settings=settings,
     )
-    generator = load_model(model_spec or settings.creator_model, settings)
-    options = {"allow_missing_layers": True} if allow_missing_layers else None
-    store = SkillStore(settings.skills_store)
-    with Ledger(settings.ledger_path) as ledger:
-        if as_json:
-            outcome = run_creation(request, generator, ledger, store, sandbox_options=options)
-        else:
-            err_console.print(
-                f"creating [bold]{escape(skill_id)}[/bold] with {escape(generator.spec)}: "
-                f"{len(data.shown)} shown, {len(data.heldout)} held-out examples"
-            )
-            outcome = run_creation(
-                request, generator, ledger, store, sandbox_options=options, progress=_show_attempt
-            )
     if as_json:
-        print_json({**outcome.to_dict(), "data": data.describe()})
+        print_json(outcome.to_dict())
     else:
         _print_outcome(outcome)
 

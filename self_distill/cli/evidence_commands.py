@@ -6,7 +6,6 @@ document; the progress bar always goes to stderr.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,11 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from self_distill.api import cluster_tasks
 from self_distill.cli.output import console, err_console, print_json
 from self_distill.errors import DataError
-from self_distill.evidence import (
-    ClusterConfig,
-    Embedder,
-    EmbeddingCache,
-    EvidenceResult,
-    cluster_tasks,
-)
-from self_distill.tasks import ONEOFF_FAMILY, Task, load_tasks
+from self_distill.evidence import EvidenceResult
+from self_distill.tasks import ONEOFF_FAMILY, load_task_file, read_jsonl
 
 _PREVIEW = 70
 
@@ -36,19 +30,17 @@ def rows_carry_family(path: Path) -> bool:
     """
     if path.suffix.lower() != ".jsonl":
         return False
-    records = [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    records = [row.record for row in read_jsonl(path)]
     return bool(records) and all("family" in record for record in records)
 
 
-def _payload(path: Path, embedder: Embedder, result: EvidenceResult) -> dict[str, Any]:
+def _payload(path: Path, result: EvidenceResult) -> dict[str, Any]:
     size, samples = result.clusterer.sizes
     payload: dict[str, Any] = {
         "data": str(path),
         "n_tasks": result.report.n_tasks,
-        "embedding_model": embedder.info.model,
-        "embedding_dim": embedder.info.dim,
+        "embedding_model": result.embedding.model,
+        "embedding_dim": result.embedding.dim,
         "min_cluster_size": size,
         "min_samples": samples,
         "n_clusters": len(result.clusterer.cluster_ids),
@@ -160,30 +152,28 @@ def cluster(
     top: int,
 ) -> None:
     """Cluster the tasks in --data and print them, with scores when every row names a family."""
-    tasks: list[Task] = load_tasks(data_path)
+    tasks = load_task_file(data_path)
     if not tasks:
         raise DataError(f"{data_path}: no tasks; expected one JSON object per line")
-    config = ClusterConfig(min_cluster_size=min_cluster_size, min_samples=min_samples)
-    with EmbeddingCache(cache_path) as cache:
-        embedder = Embedder(cache)
-        with Progress(
-            TextColumn("embedding"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as progress:
-            bar = progress.add_task("embed", total=len(tasks))
-            result = cluster_tasks(
-                tasks,
-                embedder,
-                config,
-                score_families=rows_carry_family(data_path),
-                oneoff_family=oneoff_family,
-                progress=lambda done: progress.advance(bar, done),
-            )
-    payload = _payload(data_path, embedder, result)
+    with Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("embed", total=len(tasks))
+        result = cluster_tasks(
+            tasks,
+            min_cluster_size=min_cluster_size,
+            min_samples=min_samples,
+            score_families=rows_carry_family(data_path),
+            oneoff_family=oneoff_family,
+            cache_path=cache_path,
+            progress=lambda done: progress.advance(bar, done),
+        )
+    payload = _payload(data_path, result)
     if as_json:
         print_json(payload)
     else:

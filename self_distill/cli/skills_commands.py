@@ -14,9 +14,9 @@ from rich.table import Table
 
 from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
 from self_distill.config import load_settings
-from self_distill.skills.manifest import STATUSES
-from self_distill.skills.reverification import reverify as reverify_version
-from self_distill.skills.store import SkillStore
+from self_distill.skills.store.manifest import STATUSES
+from self_distill.skills.store.reverification import reverify as reverify_version
+from self_distill.skills.store.skill_store import SkillStore
 
 _STORE_OPTION = click.option(
     "--store", "store_path", default=None, help="Skill store folder (default: config)."
@@ -101,7 +101,7 @@ def show(ref: str, store_path: str | None, as_json: bool) -> None:
             {
                 "path": str(stored.path),
                 "manifest": stored.manifest.to_dict(),
-                "verification": verification,
+                "verification": verification.to_dict() if verification else None,
                 "code": stored.code(),
             }
         )
@@ -122,7 +122,7 @@ def show(ref: str, store_path: str | None, as_json: bool) -> None:
     }
     for key, value in facts.items():
         console.print(f"  {key}: {escape(str(value))}")
-    verdict = (verification or {}).get("verdict")
+    verdict = verification.verdict.to_dict() if verification else None
     if verdict:
         console.print(
             f"  verdict: {'accepted' if verdict['accepted'] else 'rejected'} "

@@ -24,14 +24,12 @@ from self_distill.tasks import (
     build_stream,
     generate,
     generate_oneoff,
-    load_bbh,
+    load_task_file,
     load_tasks,
     task_stats,
 )
-from self_distill.tasks.reference_data import bbh_path
 from self_distill.tasks.stats import TaskStats
 
-_LOADABLE_SUFFIXES = (".json", ".jsonl", ".tsv")
 _PREVIEW = 90
 
 
@@ -83,7 +81,8 @@ def list_families() -> None:
     Console().print(table)
     click.echo(
         f"Streams also accept '{ONEOFF_FAMILY}' noise (--noise), 'bbh:<task>' for a "
-        "BIG-Bench-Hard file from the reference datasets, and paths to .json/.jsonl/.tsv files."
+        "BIG-Bench-Hard file from the reference datasets, 'cola', and paths to .json/.jsonl/.tsv "
+        "files."
     )
 
 
@@ -122,13 +121,10 @@ def _parse_family_spec(spec: str) -> tuple[str, float]:
 
 
 def _load_extra(name: str) -> tuple[str, list[Task]]:
-    """Tasks for a stream family that is not generated: 'bbh:<task>' or a data file path."""
-    if name.startswith("bbh:") and not name.endswith(_LOADABLE_SUFFIXES):
-        return name, load_bbh(bbh_path(name.removeprefix("bbh:")))
-    path = Path(name)
-    loaded = load_tasks(path)
+    """Tasks for a stream family that is not generated: 'bbh:<task>', 'cola' or a data file."""
+    loaded = load_tasks(name)
     families = {task.family for task in loaded}
-    return (families.pop() if len(families) == 1 else path.stem), loaded
+    return (families.pop() if len(families) == 1 else Path(name).stem), loaded
 
 
 @tasks.command()
@@ -226,7 +222,7 @@ def stats(file: Path, as_json: bool) -> None:
 
     FILE is a .jsonl task file, a BIG-Bench-Hard .json file or a CoLA .tsv file.
     """
-    result = task_stats(load_tasks(file))
+    result = task_stats(load_task_file(file))
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

@@ -1,4 +1,4 @@
-"""``self-distill verify SKILL.py --data FILE.jsonl``: judge a skill file on labelled examples.
+"""``self-distill verify SKILL.py --data FILE``: judge a skill file on labelled examples.
 
 Exits 0 whether the skill is accepted or not (the verdict is the output), 2 for bad usage, 1 for
 unreadable data. ``--json`` prints the verdict as one JSON object.
@@ -6,7 +6,6 @@ unreadable data. ``--json`` prints the verdict as one JSON object.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,26 +13,39 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from self_distill.api import read_skill_code, verify_skill
 from self_distill.cli.output import (
     allow_missing_layers_option,
     console,
     print_json,
     warn_missing_layers,
 )
-from self_distill.errors import DataError, UsageError
+from self_distill.errors import DataError
 from self_distill.sandbox import Sandbox
-from self_distill.skills.checks import preview
-from self_distill.skills.labelled_examples import apply_split, read_labelled_jsonl
-from self_distill.skills.verdict import Verdict
-from self_distill.skills.verifier import verify_skill
-from self_distill.skills.verifier_config import VerifierConfig
+from self_distill.skills.verification.checks import preview
+from self_distill.skills.verification.config import VerifierConfig
+from self_distill.skills.verification.verdict import Verdict
+from self_distill.tasks import ANSWER_FORMATS, read_jsonl
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("verify")
 @click.argument("skill", type=_FILE)
-@click.option("--data", "data_path", required=True, type=_FILE, help="Labelled examples (JSONL).")
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=_FILE,
+    help="Labelled tasks: .jsonl (input, target, optional split), BBH .json or CoLA .tsv.",
+)
+@click.option("--family", default=None, help="Pick one family from a file holding several.")
+@click.option(
+    "--answer-format",
+    type=click.Choice(ANSWER_FORMATS),
+    default=None,
+    help="How answers are scored (default: the data's own, as create uses).",
+)
 @click.option("--seed", default=0, show_default=True, help="Seeds the split and the shuffles.")
 @click.option(
     "--shown-fraction",
@@ -41,6 +53,20 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     default=0.5,
     show_default=True,
     help="Share of examples treated as shown when the data has no 'split' field.",
+)
+@click.option(
+    "--shown",
+    "n_shown",
+    type=click.IntRange(1),
+    default=None,
+    help="Show exactly N examples instead of a fraction (as `create --shown N`).",
+)
+@click.option(
+    "--heldout",
+    "max_heldout",
+    type=click.IntRange(1),
+    default=None,
+    help="At most N held-out examples (as `create --heldout N`; default: all the rest).",
 )
 @click.option(
     "--other",
@@ -62,8 +88,12 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def verify(
     skill: Path,
     data_path: Path,
+    family: str | None,
+    answer_format: str | None,
     seed: int,
     shown_fraction: float,
+    n_shown: int | None,
+    max_heldout: int | None,
     other_path: Path | None,
     timeout_s: float,
     allow_missing_layers: bool,
@@ -71,21 +101,28 @@ def verify(
 ) -> None:
     """Verify the skill in SKILL (a Python file defining solve(text) -> str).
 
-    Rows of --data are {"input", "target", optional "split": "shown"|"heldout"}; without splits
-    the examples are split with --seed. Accuracy is measured on held-out rows only.
+    --data is split into shown and held-out examples exactly as `create` splits it (rows may
+    carry their own "split": "shown"|"heldout"); with the same --seed, --shown and --heldout as
+    a `create` run the split is the same. Accuracy is measured on held-out rows only, with the
+    scorer of the data's answer format.
     """
-    code = _read_skill(skill)
-    shown, heldout = apply_split(
-        read_labelled_jsonl(data_path), seed=seed, shown_fraction=shown_fraction
-    )
-    if not heldout:
-        raise UsageError(f"{data_path}: no row has split 'heldout'; accuracy needs held-out rows.")
+    code = read_skill_code(skill)
     other = _read_inputs(other_path) if other_path is not None else []
     config = VerifierConfig(seed=seed, call_timeout_s=timeout_s)
     with Sandbox(timeout_s=timeout_s, allow_missing_layers=allow_missing_layers) as box:
         warn_missing_layers(box.missing_layers)
         verdict = verify_skill(
-            code, shown, heldout, config=config, other_cluster_inputs=other, sandbox=box
+            code,
+            data_path,
+            family=family,
+            answer_format=answer_format,
+            seed=seed,
+            n_shown=n_shown,
+            shown_fraction=shown_fraction,
+            max_heldout=max_heldout,
+            other_inputs=other,
+            config=config,
+            sandbox=box,
         )
     if as_json:
         print_json(verdict.to_dict())
@@ -93,32 +130,13 @@ def verify(
         _print_verdict(skill, verdict)
 
 
-def _read_skill(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UsageError(
-            f"{path}: not UTF-8 text ({error.reason}); save the skill as UTF-8."
-        ) from None
-
-
 def _read_inputs(path: Path) -> list[str]:
-    """The ``input`` field of every non-blank JSONL line; errors name file and line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason}); save it as UTF-8.") from None
+    """The ``input`` field of every row; errors name file and line."""
     inputs = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"{path}:{number}: not valid JSON ({error.msg}).") from None
-        if not isinstance(row, dict) or not isinstance(row.get("input"), str):
-            raise DataError(f"{path}:{number}: expected a JSON object with a string 'input'.")
-        inputs.append(row["input"])
+    for row in read_jsonl(path):
+        if not isinstance(row.record.get("input"), str):
+            raise DataError(f"{row.where}: expected a JSON object with a string 'input'")
+        inputs.append(row.record["input"])
     return inputs
 
 

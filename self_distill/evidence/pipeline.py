@@ -10,7 +10,7 @@ import numpy as np
 from self_distill.errors import DataError
 from self_distill.evidence.clustering import TaskClusterer
 from self_distill.evidence.config import ClusterConfig
-from self_distill.evidence.embedder import Embedder, ProgressCallback
+from self_distill.evidence.embedder import Embedder, EmbedderInfo, ProgressCallback
 from self_distill.evidence.metrics import ClusteringScores, score_clustering
 from self_distill.evidence.report import PatternReport, build_pattern_report
 from self_distill.tasks import ONEOFF_FAMILY, Task
@@ -20,7 +20,8 @@ from self_distill.tasks import ONEOFF_FAMILY, Task
 class EvidenceResult:
     """Everything one clustering of a task list produced.
 
-    ``scores`` is ``None`` unless the tasks carry real family labels.
+    ``scores`` is ``None`` unless the tasks carry real family labels; ``embedding`` names the
+    embedding model and its dimension.
     """
 
     labels: np.ndarray
@@ -28,6 +29,7 @@ class EvidenceResult:
     clusterer: TaskClusterer
     report: PatternReport
     scores: ClusteringScores | None
+    embedding: EmbedderInfo
 
 
 def cluster_tasks(
@@ -61,4 +63,4 @@ def cluster_tasks(
         tokens_by_cluster=tokens_by_cluster,
     )
     scores = score_clustering(labels, families, oneoff_family=oneoff_family) if families else None
-    return EvidenceResult(labels, vectors, clusterer, report, scores)
+    return EvidenceResult(labels, vectors, clusterer, report, scores, embedder.info)

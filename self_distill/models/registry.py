@@ -6,6 +6,7 @@ Specs: ``embedded:smollm2-135m``, ``embedded:qwen2.5-coder-1.5b``, ``llamacpp:/p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,6 @@ from self_distill.models.base import TextGenerator
 from self_distill.models.cache import CachingGenerator, ResponseCache
 from self_distill.models.pricing import Price
 
-BACKENDS = ("embedded", "llamacpp", "ollama", "anthropic")
-
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -25,6 +24,55 @@ class ModelSpec:
 
     def __str__(self) -> str:
         return f"{self.backend}:{self.name}"
+
+
+BackendFactory = Callable[[ModelSpec, Settings], TextGenerator]
+"""Builds the raw generator for a parsed spec; imports its client library lazily."""
+
+
+def _embedded(spec: ModelSpec, settings: Settings) -> TextGenerator:
+    from self_distill.models.embedded import resolve_embedded_path
+    from self_distill.models.llamacpp_backend import LlamaCppGenerator
+
+    path = resolve_embedded_path(spec.name)
+    return LlamaCppGenerator(path, str(spec), n_threads=settings.llama_threads or None)
+
+
+def _llamacpp(spec: ModelSpec, settings: Settings) -> TextGenerator:
+    from self_distill.models.llamacpp_backend import LlamaCppGenerator
+
+    path = Path(spec.name).expanduser()
+    if path.suffix.lower() != ".gguf":
+        raise ModelFileError(f"{spec}: llamacpp: expects a path to a .gguf file")
+    return LlamaCppGenerator(path, str(spec), n_threads=settings.llama_threads or None)
+
+
+def _ollama(spec: ModelSpec, settings: Settings) -> TextGenerator:
+    from self_distill.models.ollama_backend import OllamaGenerator
+
+    return OllamaGenerator(spec.name)
+
+
+def _anthropic(spec: ModelSpec, settings: Settings) -> TextGenerator:
+    from self_distill.models.anthropic_backend import AnthropicGenerator
+
+    overrides = {
+        key.removeprefix("anthropic:"): Price(*price)
+        for key, price in settings.prices.items()
+        if key.startswith("anthropic:")
+    }
+    return AnthropicGenerator(
+        spec.name, max_retries=settings.anthropic_max_retries, price_overrides=overrides
+    )
+
+
+BACKENDS: dict[str, BackendFactory] = {
+    "embedded": _embedded,
+    "llamacpp": _llamacpp,
+    "ollama": _ollama,
+    "anthropic": _anthropic,
+}
+"""Every backend, by spec prefix: the one table a new backend is added to."""
 
 
 def parse_spec(spec: str) -> ModelSpec:
@@ -40,35 +88,8 @@ def parse_spec(spec: str) -> ModelSpec:
 
 def build_generator(spec: str, settings: Settings | None = None) -> TextGenerator:
     """The raw backend for ``spec``, without caching."""
-    settings = settings or load_settings()
     parsed = parse_spec(spec)
-    threads = settings.llama_threads or None
-    if parsed.backend == "embedded":
-        from self_distill.models.embedded import resolve_embedded_path
-        from self_distill.models.llamacpp_backend import LlamaCppGenerator
-
-        return LlamaCppGenerator(resolve_embedded_path(parsed.name), spec, n_threads=threads)
-    if parsed.backend == "llamacpp":
-        from self_distill.models.llamacpp_backend import LlamaCppGenerator
-
-        path = Path(parsed.name).expanduser()
-        if path.suffix.lower() != ".gguf":
-            raise ModelFileError(f"{spec}: llamacpp: expects a path to a .gguf file")
-        return LlamaCppGenerator(path, spec, n_threads=threads)
-    if parsed.backend == "ollama":
-        from self_distill.models.ollama_backend import OllamaGenerator
-
-        return OllamaGenerator(parsed.name)
-    from self_distill.models.anthropic_backend import AnthropicGenerator
-
-    overrides = {
-        key.removeprefix("anthropic:"): Price(*price)
-        for key, price in settings.prices.items()
-        if key.startswith("anthropic:")
-    }
-    return AnthropicGenerator(
-        parsed.name, max_retries=settings.anthropic_max_retries, price_overrides=overrides
-    )
+    return BACKENDS[parsed.backend](parsed, settings or load_settings())
 
 
 def load_model(spec: str, settings: Settings | None = None) -> TextGenerator:

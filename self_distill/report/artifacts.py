@@ -2,6 +2,10 @@
 
 Every experiment writes ``manifest.json`` (seed, model specs, prompt hashes, data split, code
 version) next to its results, so a figure can always be traced to what produced it.
+
+By default a run writes into a fresh folder under the per-user data home
+(``runs/<experiment>/<timestamp>``), never into the repository: the committed ``results/``
+change only when someone passes ``--out results/<experiment>`` on purpose.
 """
 
 from __future__ import annotations
@@ -16,13 +20,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS_ROOT = Path("results")
+from self_distill import __version__
+from self_distill.paths import data_home
+
+MANIFEST_FORMAT_VERSION = 1
+"""Version of the experiment ``manifest.json`` layout (1: facts plus provenance fields)."""
 
 
-def results_dir(experiment: str, root: Path | None = None) -> Path:
-    path = (root or RESULTS_ROOT) / experiment
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def run_dir(experiment: str, out: Path | None = None) -> Path:
+    """The folder a run writes to: ``out`` when given, else a new timestamped folder under
+    ``<data home>/runs/<experiment>/``; created if needed."""
+    if out is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+        out = data_home() / "runs" / experiment / stamp
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def git_revision() -> str | None:
@@ -46,6 +58,8 @@ def write_json(path: Path, payload: Any) -> Path:
 def write_manifest(directory: Path, **facts: Any) -> Path:
     """``manifest.json`` with the caller's facts plus time, code revision and platform."""
     manifest = {
+        "format_version": MANIFEST_FORMAT_VERSION,
+        "package_version": __version__,
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_revision": git_revision(),
         "python": sys.version.split()[0],

@@ -46,6 +46,9 @@ _LOAD_COMPILE_ALLOWANCE_S = 10.0
 _WRITE_SLACK_S = 5.0
 _EXIT_WAIT_S = 0.2
 _BATCH_BYTES = 4 * 1024 * 1024
+_FIRST_BATCH = 1
+_BATCH_GROWTH = 4
+NOT_RUN_ERROR = "not_run: an earlier call timed out"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class Result:
     """The outcome of one call.
 
     ``error`` starts with a stable kind followed by ``": "``: ``timeout``, ``crash``,
-    ``exception``, ``output_too_large``, ``bad_output_type`` or ``missing_function``.
+    ``exception``, ``output_too_large``, ``bad_output_type``, ``missing_function``, or
+    ``not_run`` (:meth:`Sandbox.run_until_timeout` stopped before this input).
     ``output`` is None whenever ``ok`` is False. ``duration_s`` is the call's time as measured
     in the worker (for a killed call: the host's wait).
     """
@@ -535,6 +539,25 @@ class Sandbox:
                 failed_sends += 1
                 if failed_sends >= 2:
                     results.append(Result(False, None, lost.error, 0.0))
+        return results
+
+    def run_until_timeout(
+        self, handle: Handle, fn_name: str, inputs: Sequence[str]
+    ) -> list[Result]:
+        """Call ``fn_name`` on every input in batches of 1, 4, 16, ...; stop after a timeout.
+
+        One Result per input, in order. After a batch with a timeout the remaining inputs are not
+        run and get a ``not_run`` Result, so code that hangs costs one timeout, not one per input.
+        """
+        texts = list(inputs)
+        results: list[Result] = []
+        size = _FIRST_BATCH
+        while len(results) < len(texts):
+            batch = self.run_many(handle, fn_name, texts[len(results) : len(results) + size])
+            results += batch
+            if any(result.error_kind == "timeout" for result in batch):
+                results += [Result(False, None, NOT_RUN_ERROR, 0.0)] * (len(texts) - len(results))
+            size *= _BATCH_GROWTH
         return results
 
     def _send_batch(

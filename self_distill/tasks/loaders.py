@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from self_distill.errors import DataError, UsageError
-from self_distill.tasks.task import ANSWER_FORMATS, Task
+from self_distill.tasks.jsonl import jsonl_text, read_jsonl, read_text_file
+from self_distill.tasks.task import ANSWER_FORMATS, SPLITS, Task
 
 COLA_INSTRUCTION = (
     "Is the following sentence grammatically acceptable English? "
@@ -26,17 +27,6 @@ COLA_INSTRUCTION = (
 
 _CHOICE = re.compile(r"^\([A-Z]\)$")
 _INTEGER = re.compile(r"^-?\d+$")
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found; check the path") from None
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    except OSError as error:
-        raise DataError(f"{path}: cannot read ({error.strerror})") from None
 
 
 def infer_answer_format(targets: Iterable[str]) -> str:
@@ -59,7 +49,7 @@ def load_bbh(path: str | Path, family: str | None = None) -> list[Task]:
     """
     path = Path(path)
     try:
-        document = json.loads(_read_text(path))
+        document = json.loads(read_text_file(path))
     except json.JSONDecodeError as error:
         raise DataError(
             f"{path}: line {error.lineno}: invalid JSON ({error.msg}); "
@@ -106,7 +96,7 @@ def load_cola(path: str | Path, instruction: str = COLA_INSTRUCTION) -> list[Tas
     """
     path = Path(path)
     tasks: list[Task] = []
-    rows = csv.reader(_read_text(path).splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    rows = csv.reader(read_text_file(path).splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
     for line_number, row in enumerate(rows, start=1):
         if not row:
             continue
@@ -136,7 +126,7 @@ def load_cola(path: str | Path, instruction: str = COLA_INSTRUCTION) -> list[Tas
 
 
 def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
-    where = f"{path}: line {line_number}"
+    where = f"{path}:{line_number}"
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, found {type(record).__name__}")
     for key in ("input", "target"):
@@ -154,6 +144,11 @@ def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
     meta = record.get("meta", {})
     if not isinstance(meta, dict):
         raise DataError(f'{where}: field "meta" must be an object')
+    split = record.get("split")
+    if split is not None:
+        if split not in SPLITS:
+            raise DataError(f"{where}: 'split' must be one of {', '.join(SPLITS)}; got {split!r}")
+        meta = {**meta, "split": split}
     return Task(
         id=record.get("id", f"{path.stem}:{line_number}"),
         family=record.get("family", path.stem),
@@ -166,45 +161,34 @@ def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
 
 def load_jsonl(path: str | Path) -> list[Task]:
     """Tasks from JSON Lines: ``input`` and ``target`` required; ``family`` (default: file stem),
-    ``id`` (default ``<stem>:<line>``), ``answer_format`` (default ``exact``) and ``meta`` optional.
+    ``id`` (default ``<stem>:<line>``), ``answer_format`` (default ``exact``), ``split``
+    (``shown`` or ``heldout``, kept in ``meta["split"]``) and ``meta`` optional.
 
     Blank lines are allowed; ids must be unique.
     """
     path = Path(path)
     tasks: list[Task] = []
     first_line: dict[str, int] = {}
-    for line_number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(
-                f"{path}: line {line_number}: invalid JSON ({error.msg} at column {error.colno})"
-            ) from None
-        task = _task_from_record(record, path, line_number)
+    for row in read_jsonl(path):
+        task = _task_from_record(row.record, path, row.line)
         if task.id in first_line:
             raise DataError(
-                f"{path}: line {line_number}: duplicate id {task.id!r} "
+                f"{row.where}: duplicate id {task.id!r} "
                 f"(first used on line {first_line[task.id]}); ids must be unique"
             )
-        first_line[task.id] = line_number
+        first_line[task.id] = row.line
         tasks.append(task)
     return tasks
 
 
 def write_jsonl(tasks: Iterable[Task], path: str | Path) -> int:
     """Write ``tasks`` as JSON Lines readable by :func:`load_jsonl`; returns the count written."""
-    path = Path(path)
-    count = 0
-    with path.open("w", encoding="utf-8") as handle:
-        for task in tasks:
-            handle.write(json.dumps(task.to_dict(), ensure_ascii=False) + "\n")
-            count += 1
-    return count
+    rows = [task.to_dict() for task in tasks]
+    Path(path).write_text(jsonl_text(rows), encoding="utf-8")
+    return len(rows)
 
 
-def load_tasks(path: str | Path) -> list[Task]:
+def load_task_file(path: str | Path) -> list[Task]:
     """Load any supported file, chosen by extension: .jsonl, .json (BIG-Bench-Hard), .tsv (CoLA)."""
     path = Path(path)
     loaders = {".jsonl": load_jsonl, ".json": load_bbh, ".tsv": load_cola}

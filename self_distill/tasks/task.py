@@ -25,6 +25,10 @@ from self_distill.errors import DataError
 #   free     no reference answer (creative one-off requests); not scorable
 ANSWER_FORMATS: tuple[str, ...] = ("exact", "numeric", "yesno", "choice", "label", "set_f1", "free")
 
+SPLITS: tuple[str, ...] = ("shown", "heldout")
+"""A labelled task's split: ``shown`` to a skill's creator, or ``heldout`` (never shown; only
+held-out tasks measure accuracy)."""
+
 # Formats whose targets are classes: splits stratify on them and balance is reported for them.
 CLASS_FORMATS: frozenset[str] = frozenset({"yesno", "choice", "label"})
 

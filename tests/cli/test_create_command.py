@@ -98,7 +98,7 @@ def test_create_human_output_names_the_stored_skill(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"input": "a"}\n', "bad.jsonl:1: 'target'"),
+        ('{"input": "a"}\n', 'bad.jsonl:1: field "target"'),
         ('{"input": "a", "target": "b", "split": "test"}\n', "split"),
     ],
 )
@@ -150,3 +150,26 @@ def test_create_from_big_bench_hard_json(tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["skill_id"] == "bbh-word_sorting@1" and payload["accepted"] is True
     assert payload["verdict"]["n_heldout"] == 60
+
+
+def test_verify_and_create_give_one_skill_on_one_split_the_same_accuracy(tmp_path: Path) -> None:
+    """The same scorer and the same split in both commands: targets in upper case, answers in
+    lower case (the exact scorer folds case), and `verify --shown/--heldout` as `create` had."""
+    rows = [task.to_dict() for task in generate("word_sort", 60, seed=2)]
+    data = tmp_path / "shouting.jsonl"
+    data.write_text("".join(json.dumps({**r, "target": r["target"].upper()}) + "\n" for r in rows))
+    with OllamaStandIn(lambda messages: SORT_SKILL_REPLY) as server:
+        created = create(
+            tmp_path, server.url, "--data", str(data), "--shown", "12", "--heldout", "40", "--json"
+        )
+    assert created.returncode == 0, created.stderr
+    made = json.loads(created.stdout)
+    skill = Path(made["skill_path"], "skill.py")
+    verified = run_cli(
+        "verify", str(skill), "--data", str(data), "--shown", "12", "--heldout", "40", "--json"
+    )
+    assert verified.returncode == 0, verified.stderr
+    judged = json.loads(verified.stdout)
+    assert made["verdict"]["heldout_accuracy"] == judged["heldout_accuracy"] == 1.0
+    assert made["verdict"]["n_heldout"] == judged["n_heldout"] == 40
+    assert judged["accepted"] is made["accepted"] is True

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from self_distill.ledger import Ledger
-from self_distill.skills.creation_records import CreationBudget
-from self_distill.skills.creation_run import run_creation
-from self_distill.skills.store import SkillStore
+from self_distill.skills.creation.records import CreationBudget
+from self_distill.skills.creation.run import run_creation
+from self_distill.skills.store.skill_store import SkillStore
 from tests.support.cli import run_cli
 from tests.support.scripted_model import ScriptedFakeModel
 from tests.support.word_sort_creation import SORT_SKILL_REPLY, word_sort_request

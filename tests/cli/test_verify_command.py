@@ -82,7 +82,7 @@ def test_malformed_line_names_file_and_line(
     data.write_text(json.dumps(sorting_rows(1)[0]) + "\n{not json}\n", encoding="utf-8")
     code, _, err = run(["verify", str(skill), "--data", str(data)], capsys)
     assert code == 1
-    assert f"{data}:2:" in err and "not valid JSON" in err
+    assert f"{data}:2:" in err and "invalid JSON" in err
 
 
 def test_bad_usage_exits_two(
@@ -93,7 +93,7 @@ def test_bad_usage_exits_two(
     assert run(["verify", str(skill), "--data", str(missing)], capsys)[0] == 2
     only_shown = write_jsonl(tmp_path / "shown.jsonl", [{**sorting_rows(1)[0], "split": "shown"}])
     code, _, err = run(["verify", str(skill), "--data", str(only_shown)], capsys)
-    assert code == 2 and "heldout" in err
+    assert code == 1 and "0 held-out examples" in err
 
 
 def test_other_cluster_inputs_feed_the_trigger_leak_check(

@@ -128,7 +128,7 @@ def test_a_malformed_file_is_one_line_naming_file_and_line(
     assert code == 1
     assert out == ""
     assert err.count("\n") == 1
-    assert err.startswith("error:") and "broken.jsonl: line 2" in err
+    assert err.startswith("error:") and "broken.jsonl:2: invalid JSON" in err
 
 
 def test_bad_flags_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,10 +3,10 @@ and a creation request over generated word_sort tasks."""
 
 from __future__ import annotations
 
-from self_distill.skills.creation_data import split_for_creation
-from self_distill.skills.creation_records import CreationBudget
-from self_distill.skills.creation_run import CreationRequest
-from self_distill.skills.verifier_config import VerifierConfig
+from self_distill.skills.creation.records import CreationBudget
+from self_distill.skills.creation.run import CreationRequest
+from self_distill.skills.examples import split_examples
+from self_distill.skills.verification.config import VerifierConfig
 from self_distill.tasks import generate
 
 SORT_SKILL_REPLY = (
@@ -27,7 +27,7 @@ def word_sort_request(
     verifier: VerifierConfig | None = None,
 ) -> CreationRequest:
     """A request for skill ``word-sort`` over ``count`` generated tasks, split with ``seed``."""
-    data = split_for_creation(
+    data = split_examples(
         generate("word_sort", count, seed=seed),
         n_shown=n_shown,
         max_heldout=max_heldout,

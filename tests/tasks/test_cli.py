@@ -94,7 +94,7 @@ def test_errors_are_one_line_messages(tmp_path: Path, capsys: pytest.CaptureFixt
         main(["tasks", "stats", str(bad)])
     assert exit_info.value.code == 1
     error = capsys.readouterr().err
-    assert error.startswith("error: ") and "bad.jsonl: line 2: invalid JSON" in error
+    assert error.startswith("error: ") and "bad.jsonl:2: invalid JSON" in error
     assert error.count("\n") == 1
     with pytest.raises(SystemExit) as exit_info:
         main(["tasks", "sample", "nope"])

@@ -15,7 +15,7 @@ from self_distill.tasks import (
     load_bbh,
     load_cola,
     load_jsonl,
-    load_tasks,
+    load_task_file,
     task_stats,
     write_jsonl,
 )
@@ -72,16 +72,16 @@ def test_jsonl_defaults_for_optional_fields(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        (['{"input": "a", "target": "b"}', "{broken"], r"bad\.jsonl: line 2: invalid JSON"),
-        (['{"input": "a"}'], r'line 1: field "target" is missing'),
-        (['["a", "b"]'], r"line 1: expected a JSON object, found list"),
+        (['{"input": "a", "target": "b"}', "{broken"], r"bad\.jsonl:2: invalid JSON"),
+        (['{"input": "a"}'], r'jsonl:1: field "target" is missing'),
+        (['["a", "b"]'], r"jsonl:1: expected a JSON object, found list"),
         (['{"input": "a", "target": "b", "answer_format": "fuzzy"}'], "unknown answer_format"),
         (
             [
                 '{"id": "x", "input": "a", "target": "b"}',
                 '{"id": "x", "input": "c", "target": "d"}',
             ],
-            r"line 2: duplicate id 'x' \(first used on line 1\)",
+            r"jsonl:2: duplicate id 'x' \(first used on line 1\)",
         ),
     ],
 )
@@ -119,13 +119,13 @@ def test_bad_cola_files(tmp_path: Path) -> None:
         load_cola(path)
 
 
-def test_load_tasks_dispatches_on_extension(tmp_path: Path) -> None:
-    assert load_tasks(cola_path())[0].family == "cola"
-    assert load_tasks(bbh_path("navigate"))[0].family == "bbh:navigate"
+def test_load_task_file_dispatches_on_extension(tmp_path: Path) -> None:
+    assert load_task_file(cola_path())[0].family == "cola"
+    assert load_task_file(bbh_path("navigate"))[0].family == "bbh:navigate"
     with pytest.raises(UsageError, match="unsupported extension"):
-        load_tasks(tmp_path / "tasks.csv")
+        load_task_file(tmp_path / "tasks.csv")
     with pytest.raises(DataError, match="file not found"):
-        load_tasks(tmp_path / "missing.jsonl")
+        load_task_file(tmp_path / "missing.jsonl")
 
 
 def test_datasets_dir_override_and_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,0 +1,313 @@
+"""The Python API: what the CLI, the experiments and users call, each job through one door.
+
+::
+
+    import self_distill as sd
+
+    tasks = sd.load_tasks("word_sort", n=60, seed=1)
+    outcome = sd.create_skill(tasks, model="embedded:qwen2.5-coder-1.5b")
+    verdict = sd.verify_skill(outcome.skill.path / "skill.py", tasks)
+
+Every function takes plain values (specs, paths, task lists) and fills in the rest from the
+settings (:func:`~self_distill.config.load_settings`: ``self-distill.toml``, environment): the
+ledger every model call is written to, the skill store, the default models. Pass ``settings=``
+to use other settings; pass objects (a generator, a store, an open ledger) to share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from self_distill.config import Settings, load_settings
+from self_distill.errors import UsageError
+from self_distill.evaluation import DIRECT_ANSWER_SYSTEM, ModelEvaluation, evaluate_answers
+from self_distill.ledger import Ledger, RecordedModel
+from self_distill.models import TextGenerator
+from self_distill.models import load_model as _load_generator
+from self_distill.sandbox import Sandbox
+from self_distill.skills.creation.creator import Progress
+from self_distill.skills.creation.records import CreationBudget
+from self_distill.skills.creation.run import CreationOutcome, CreationRequest, run_creation
+from self_distill.skills.examples import DEFAULT_SHOWN, SkillData, load_skill_data
+from self_distill.skills.store.manifest import check_skill_id, slugify
+from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.verification.config import VerifierConfig
+from self_distill.skills.verification.verdict import Verdict
+from self_distill.skills.verification.verifier import verify_skill as _verify_code
+from self_distill.tasks import ONEOFF_FAMILY, Task, load_tasks
+
+if TYPE_CHECKING:
+    from self_distill.evidence import ClusterConfig, EvidenceResult
+
+TaskData = str | Path | Sequence[Task]
+"""Labelled data for a skill: a task source (family name, ``bbh:<task>``, ``cola``, a file) or a
+list of tasks."""
+
+ModelLike = str | TextGenerator
+
+
+def load_model(spec: str | None = None, *, settings: Settings | None = None) -> TextGenerator:
+    """The generator for ``spec`` (default: the settings' ``default_model``), behind the
+    response cache unless the settings turn it off."""
+    settings = settings or load_settings()
+    return _load_generator(spec or settings.default_model, settings)
+
+
+def open_store(path: str | Path | None = None, *, settings: Settings | None = None) -> SkillStore:
+    """The skill store at ``path`` (default: the settings' ``skills_store``)."""
+    if path is not None:
+        return SkillStore(Path(path).expanduser())
+    return SkillStore((settings or load_settings()).skills_store)
+
+
+@contextmanager
+def open_ledger(
+    ledger: Ledger | str | Path | None = None, *, settings: Settings | None = None
+) -> Iterator[Ledger]:
+    """``ledger`` itself when it is open, else the ledger file it names (default: the
+    settings' ``ledger_path``), closed on exit."""
+    if isinstance(ledger, Ledger):
+        yield ledger
+        return
+    path = Path(ledger) if ledger is not None else (settings or load_settings()).ledger_path
+    with Ledger(path) as opened:
+        yield opened
+
+
+def _generator(model: ModelLike | None, default: str, settings: Settings) -> TextGenerator:
+    if model is None or isinstance(model, str):
+        return _load_generator(model or default, settings)
+    return model
+
+
+def create_skill(
+    data: TaskData | SkillData,
+    *,
+    model: ModelLike | None = None,
+    store: SkillStore | str | Path | None = None,
+    ledger: Ledger | str | Path | None = None,
+    skill_id: str | None = None,
+    family: str | None = None,
+    candidates: int = 6,
+    rounds: int = 0,
+    seed: int = 0,
+    n_shown: int = DEFAULT_SHOWN,
+    max_heldout: int | None = 200,
+    token_budget: int | None = None,
+    max_tokens: int = 400,
+    prompt_examples: int = 12,
+    difficulty: str = "medium",
+    verifier: VerifierConfig | None = None,
+    allow_missing_layers: bool = False,
+    progress: Progress | None = None,
+    settings: Settings | None = None,
+) -> CreationOutcome:
+    """Write, verify and store a skill for the one family in ``data``.
+
+    The creator (``model``, default: the settings' ``creator_model``) sees only the shown split;
+    the verifier judges on the held-out split; every candidate with code is stored (``store``,
+    default: the settings' store), the accepted one as ``active``. Every model call goes to the
+    ledger under one ``create`` run. ``data`` and the split options are read by
+    :func:`~self_distill.skills.examples.load_skill_data`; data already split is used as is.
+    """
+    settings = settings or load_settings()
+    split = (
+        data
+        if isinstance(data, SkillData)
+        else load_skill_data(
+            data,
+            family=family,
+            n_shown=n_shown,
+            max_heldout=max_heldout,
+            seed=seed,
+            difficulty=difficulty,
+        )
+    )
+    request = CreationRequest(
+        skill_id=check_skill_id(skill_id) if skill_id else slugify(split.family),
+        shown=split.shown,
+        heldout=split.heldout,
+        answer_format=split.answer_format,
+        family=split.family,
+        budget=CreationBudget(
+            candidates=candidates,
+            repair_rounds=rounds,
+            token_budget=token_budget,
+            max_tokens_per_call=max_tokens,
+            prompt_examples=prompt_examples,
+            seed=seed,
+        ),
+        verifier=verifier or VerifierConfig(seed=seed),
+    )
+    generator = _generator(model, settings.creator_model, settings)
+    skills = store if isinstance(store, SkillStore) else open_store(store, settings=settings)
+    options = {"allow_missing_layers": True} if allow_missing_layers else None
+    with open_ledger(ledger, settings=settings) as opened:
+        outcome = run_creation(
+            request, generator, opened, skills, sandbox_options=options, progress=progress
+        )
+    return replace(outcome, data=split.describe())
+
+
+def read_skill_code(skill: str | Path) -> str:
+    """Skill code from ``skill``: a path to a ``.py`` file, or the code itself."""
+    looks_like_path = isinstance(skill, Path) or (
+        skill.endswith(".py") and "\n" not in skill and "def " not in skill
+    )
+    if not looks_like_path:
+        return str(skill)
+    path = Path(skill)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such skill file; give a .py path or the code") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text ({error.reason}); save it as UTF-8") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read the skill ({error.strerror})") from None
+
+
+def verify_skill(
+    skill: str | Path,
+    data: TaskData | SkillData,
+    *,
+    family: str | None = None,
+    answer_format: str | None = None,
+    seed: int = 0,
+    n_shown: int | None = None,
+    shown_fraction: float = 0.5,
+    max_heldout: int | None = None,
+    other_inputs: Sequence[str] = (),
+    config: VerifierConfig | None = None,
+    sandbox: Sandbox | None = None,
+    allow_missing_layers: bool = False,
+) -> Verdict:
+    """Judge a skill (a ``.py`` path or its code) on labelled ``data``; returns the verdict.
+
+    ``data`` is split as for creation (:func:`~self_distill.skills.examples.load_skill_data`),
+    showing ``n_shown`` examples, else ``shown_fraction`` of them, unless its rows carry their
+    own split; with the same data, seed and split sizes as a ``create_skill`` call, the split
+    and so the held-out accuracy are the same as that creation's. ``answer_format``
+    (default: the data's own, as ``create`` uses) picks the scorer. ``other_inputs`` are other
+    clusters' inputs for the ``trigger_leak`` check. ``sandbox`` reuses a running sandbox.
+    """
+    code = read_skill_code(skill)
+    split = (
+        data
+        if isinstance(data, SkillData)
+        else load_skill_data(
+            data,
+            family=family,
+            n_shown=DEFAULT_SHOWN if n_shown is None else n_shown,
+            shown_fraction=None if n_shown is not None else shown_fraction,
+            max_heldout=max_heldout,
+            seed=seed,
+            answer_format=answer_format,
+        )
+    )
+    config = config or VerifierConfig(seed=seed)
+    box = sandbox or Sandbox(
+        timeout_s=config.call_timeout_s, allow_missing_layers=allow_missing_layers
+    )
+    try:
+        return _verify_code(
+            code,
+            split.shown,
+            split.heldout,
+            answer_format=answer_format or split.answer_format,
+            config=config,
+            other_cluster_inputs=other_inputs,
+            sandbox=box,
+        )
+    finally:
+        if sandbox is None:
+            box.close()
+
+
+def cluster_tasks(
+    tasks: TaskData,
+    *,
+    min_cluster_size: int | None = None,
+    min_samples: int | None = None,
+    config: ClusterConfig | None = None,
+    score_families: bool = True,
+    oneoff_family: str = ONEOFF_FAMILY,
+    cache_path: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> EvidenceResult:
+    """Embed and cluster ``tasks`` (a list or a task source) and report what recurs.
+
+    ``score_families`` treats the tasks' families as ground truth (purity, ARI; tasks of
+    ``oneoff_family`` should land in noise). Embeddings are cached in the embedding cache
+    (default: the per-user one).
+    """
+    from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache
+    from self_distill.evidence import cluster_tasks as _cluster
+
+    task_list = load_tasks(tasks) if isinstance(tasks, str | Path) else list(tasks)
+    settings = config or ClusterConfig(min_cluster_size=min_cluster_size, min_samples=min_samples)
+    with EmbeddingCache(cache_path) as cache:
+        return _cluster(
+            task_list,
+            Embedder(cache),
+            settings,
+            score_families=score_families,
+            oneoff_family=oneoff_family,
+            progress=progress,
+        )
+
+
+def evaluate_model(
+    model: ModelLike | None,
+    tasks: TaskData,
+    *,
+    ledger: Ledger | str | Path | None = None,
+    system: str = DIRECT_ANSWER_SYSTEM,
+    max_tokens: int = 48,
+    seed: int = 0,
+    run_params: dict[str, Any] | None = None,
+    progress: Callable[[Task], None] | None = None,
+    settings: Settings | None = None,
+) -> ModelEvaluation:
+    """Ask ``model`` (default: the settings' ``default_model``) every task directly and score it:
+    per-family accuracy with 95% intervals beside the majority baseline, tokens and latency.
+
+    The calls are recorded in the ledger under one ``evaluate`` run (``run_params`` added to it).
+    """
+    settings = settings or load_settings()
+    generator = _generator(model, settings.default_model, settings)
+    task_list = load_tasks(tasks) if isinstance(tasks, str | Path) else list(tasks)
+    params = {"model": generator.spec, "n_tasks": len(task_list), **(run_params or {})}
+    with open_ledger(ledger, settings=settings) as opened:
+        run_id = opened.start_run("evaluate", params)
+        status = "failed"
+        try:
+            evaluation = evaluate_answers(
+                RecordedModel(generator, opened, run_id),
+                task_list,
+                system=system,
+                max_tokens=max_tokens,
+                seed=seed,
+                progress=progress,
+            )
+            status = "completed"
+        finally:
+            opened.finish_run(run_id, status)
+    return evaluation
+
+
+__all__ = [
+    "cluster_tasks",
+    "create_skill",
+    "evaluate_model",
+    "load_model",
+    "load_tasks",
+    "open_ledger",
+    "open_store",
+    "read_skill_code",
+    "verify_skill",
+]

@@ -1,0 +1,257 @@
+"""The skill creator: a model writes candidate code, the sandbox tests it, failures are repaired.
+
+For one cluster's *shown* examples the creator
+
+1. prompts the model with the examples, the skill contract and the allowed imports;
+2. samples up to ``candidates`` replies with distinct seeds (the first at a low temperature);
+3. extracts the code from each reply (a prose-only reply is a recorded failure) and adds the
+   imports of allowed modules it uses but forgot (:mod:`missing_imports`);
+4. runs the code in the sandbox on every shown example; a candidate that fails gets up to
+   ``repair_rounds`` repair prompts carrying the error or up to three failing examples;
+5. hands every candidate that passes all shown examples to ``verify`` (which alone knows the
+   held-out examples) until one is accepted; when none passes, the best one is verified so the
+   rejection and its reasons are on record.
+
+Every model call goes through :class:`~self_distill.ledger.RecordedModel` with purpose ``create``
+or ``repair``; the creation cost is the sum of all their tokens. Sampling stops early once a skill
+is accepted or the token budget is spent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, Literal
+
+from self_distill.errors import (
+    ConfigError,
+    ModelAuthError,
+    ModelError,
+    ModelFileError,
+    ModelUnavailableError,
+    UnknownModelSpecError,
+)
+from self_distill.ledger import RecordedModel
+from self_distill.models.base import Message
+from self_distill.skills.contract import ENTRY_POINT
+from self_distill.skills.creation import prompts
+from self_distill.skills.creation.extraction import extract_code
+from self_distill.skills.creation.missing_imports import add_missing_imports
+from self_distill.skills.creation.records import (
+    Attempt,
+    CandidateRecord,
+    CreationBudget,
+    CreationResult,
+    Outcome,
+    ShownRun,
+    ShownRunner,
+)
+from self_distill.skills.examples import Labelled
+from self_distill.skills.verification.checks import score_output
+from self_distill.skills.verification.verdict import Verdict
+from self_distill.tasks import scorer_for
+
+FATAL_MODEL_ERRORS = (ModelUnavailableError, ModelAuthError, UnknownModelSpecError, ModelFileError)
+"""Model errors that no retry with another seed can cure; they end the creation at once."""
+
+Verify = Callable[[str], Verdict]
+Progress = Callable[[int, Attempt], None]
+"""Called with the candidate index after every attempt (for progress displays)."""
+
+
+class SkillCreator:
+    """Writes a skill for one cluster with ``model``, testing candidates with ``runner``."""
+
+    def __init__(
+        self,
+        model: RecordedModel,
+        runner: ShownRunner,
+        budget: CreationBudget | None = None,
+        answer_format: str = "exact",
+        progress: Progress | None = None,
+    ) -> None:
+        self.model = model
+        self.runner = runner
+        self.budget = budget or CreationBudget()
+        self.scorer = scorer_for(answer_format)
+        self.progress = progress
+        self._spent = 0
+        self._last_call = 0
+
+    def create(self, shown: Sequence[Labelled], verify: Verify) -> CreationResult:
+        """Create a skill from ``shown`` examples; ``verify(code)`` judges it on held-out data.
+
+        Identical code from two candidates is verified once. Raises the model's error when it
+        cannot be reached or refuses the credentials; any other failure (no code, bad code, a
+        failed call) is recorded and the next candidate tried.
+        """
+        if not shown:
+            raise ConfigError("skill creation needs at least one shown example")
+        self._spent = self._last_call = 0
+        verdicts: dict[str, Verdict] = {}
+
+        def judge(code: str) -> Verdict:
+            if code not in verdicts:
+                verdicts[code] = verify(code)
+            return verdicts[code]
+
+        base = prompts.create_messages(shown[: self.budget.prompt_examples])
+        records: list[CandidateRecord] = []
+        stop_reason = "candidates_exhausted"
+        for index in range(self.budget.candidates):
+            if self._budget_spent():
+                stop_reason = "token_budget"
+                break
+            record = self._candidate(index, base, shown)
+            if record.passed_shown and record.best_code is not None:
+                record = replace(record, verdict=judge(record.best_code))
+            records.append(record)
+            if record.verdict is not None and record.verdict.accepted:
+                return self._result(records, index, "accepted")
+        verified = [r for r in records if r.verdict is not None]
+        if verified:
+            chosen = max(verified, key=_heldout_accuracy)
+            return self._result(records, chosen.index, stop_reason)
+        runnable = [(r, r.best_code) for r in records if r.best_code is not None]
+        if not runnable:
+            return self._result(records, None, stop_reason)
+        record, code = max(runnable, key=lambda pair: pair[0].best_shown_correct)
+        records[record.index] = replace(record, verdict=judge(code))
+        return self._result(records, record.index, stop_reason)
+
+    def _result(
+        self, records: list[CandidateRecord], chosen: int | None, stop_reason: str
+    ) -> CreationResult:
+        return CreationResult(tuple(records), chosen, stop_reason, self.budget)
+
+    def _budget_spent(self) -> bool:
+        """True when the next call, costing about as much as the last, would overrun the budget."""
+        limit = self.budget.token_budget
+        return limit is not None and self._spent + self._last_call > limit
+
+    def _candidate(
+        self, index: int, base: list[Message], shown: Sequence[Labelled]
+    ) -> CandidateRecord:
+        attempts: list[Attempt] = []
+        for round_ in range(self.budget.repair_rounds + 1):
+            if attempts:
+                last = attempts[-1]
+                if last.outcome in ("passed", "model_error") or self._budget_spent():
+                    break
+                messages, purpose = self._repair_messages(base, last), "repair"
+            else:
+                messages, purpose = base, "create"
+            attempt = self._attempt(messages, purpose, index, round_, shown)
+            attempts.append(attempt)
+            if self.progress is not None:
+                self.progress(index, attempt)
+        return CandidateRecord(index, tuple(attempts))
+
+    def _attempt(
+        self,
+        messages: list[Message],
+        purpose: Literal["create", "repair"],
+        index: int,
+        round_: int,
+        shown: Sequence[Labelled],
+    ) -> Attempt:
+        seed = self.budget.seed_for(index, round_)
+        temperature = self.budget.temperature_for(index)
+        call = {"purpose": purpose, "round": round_, "seed": seed, "temperature": temperature}
+        try:
+            completion = self.model.complete(
+                messages,
+                purpose=purpose,
+                max_tokens=self.budget.max_tokens_per_call,
+                temperature=temperature,
+                seed=seed,
+            )
+        except FATAL_MODEL_ERRORS:
+            raise
+        except ModelError as error:
+            return Attempt(**call, outcome="model_error", detail=str(error))
+        self._last_call = completion.input_tokens + completion.output_tokens
+        self._spent += self._last_call
+        usage = {
+            "input_tokens": completion.input_tokens,
+            "output_tokens": completion.output_tokens,
+            "latency_s": completion.latency_s,
+            "cached": completion.cached,
+            "shown_total": len(shown),
+            "reply": completion.text,
+        }
+        extraction = extract_code(completion.text)
+        if extraction.code is None:
+            return Attempt(**call, **usage, outcome="no_code", detail=extraction.problem or "")
+        code, added_imports = add_missing_imports(extraction.code)
+        run = self.runner.run(code, [example.input for example in shown])
+        outcome, correct, detail = self._judge(run, shown)
+        return Attempt(
+            **call,
+            **usage,
+            outcome=outcome,
+            extraction=extraction.method,
+            added_imports=added_imports,
+            shown_correct=correct,
+            detail=detail,
+            code=code,
+            failures=self._failures(run, shown),
+        )
+
+    def _judge(self, run: ShownRun, shown: Sequence[Labelled]) -> tuple[Outcome, int, str]:
+        """(outcome, shown examples right, what went wrong) for one sandbox run."""
+        if run.load_error is not None:
+            return "error", 0, run.load_error
+        correct = sum(
+            call.ok and score_output(self.scorer, call.output, example.target) >= 1.0
+            for call, example in zip(run.calls, shown, strict=True)
+        )
+        crashed = [
+            (example, call) for call, example in zip(run.calls, shown, strict=True) if not call.ok
+        ]
+        if crashed:
+            example, call = crashed[0]
+            input_text = prompts.quote(example.input, 200)
+            return "error", correct, f"on INPUT {input_text} it raised {call.error}"
+        if correct == len(shown):
+            return "passed", correct, ""
+        return "wrong", correct, f"{len(shown) - correct} of {len(shown)} shown examples wrong"
+
+    def _failures(
+        self, run: ShownRun, shown: Sequence[Labelled]
+    ) -> tuple[prompts.ShownFailure, ...]:
+        """Up to three shown examples the code answered wrongly (calls that raised excluded)."""
+        if run.load_error is not None:
+            return ()
+        wrong = [
+            prompts.ShownFailure(example.input, example.target, _render_got(call.output))
+            for call, example in zip(run.calls, shown, strict=True)
+            if call.ok and score_output(self.scorer, call.output, example.target) < 1.0
+        ]
+        return tuple(wrong[: prompts.MAX_REPAIR_FAILURES])
+
+    def _repair_messages(self, base: list[Message], last: Attempt) -> list[Message]:
+        """Feedback on the last attempt: its missing code, its error, or its wrong answers.
+
+        The model sees its previous code alone in a block (not its prose), to keep prompts short.
+        """
+        if last.code is None:
+            return prompts.repair_no_code_messages(base, last.reply, last.detail)
+        previous = f"```python\n{last.code.rstrip()}\n```"
+        if last.outcome == "error":
+            return prompts.repair_error_messages(base, previous, last.detail)
+        wrong = last.shown_total - last.shown_correct
+        return prompts.repair_wrong_messages(
+            base, previous, last.failures, wrong=wrong, total=last.shown_total
+        )
+
+
+def _heldout_accuracy(record: CandidateRecord) -> float:
+    verdict = record.verdict
+    return (verdict.heldout_accuracy or 0.0) if verdict else 0.0
+
+
+def _render_got(output: Any) -> str:
+    if isinstance(output, str):
+        return prompts.quote(output, 300)
+    return f"{output!r} (a {type(output).__name__}; {ENTRY_POINT} must return a str)"

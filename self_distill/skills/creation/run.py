@@ -1,0 +1,262 @@
+"""One skill creation end to end: ledger run, sandbox, creator, verifier, store.
+
+The CLI ``create`` command and experiments call :func:`run_creation`; it owns the wiring so both
+do exactly the same thing. The held-out examples go only into the verifier's closure: the
+creator never receives them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from self_distill.errors import CodeRejectedError
+from self_distill.ledger import Ledger, RecordedModel
+from self_distill.models.base import TextGenerator
+from self_distill.sandbox import Sandbox
+from self_distill.skills.contract import ENTRY_POINT
+from self_distill.skills.creation.creator import Progress, SkillCreator
+from self_distill.skills.creation.prompts import template_hash
+from self_distill.skills.creation.records import (
+    CallOutcome,
+    CandidateRecord,
+    CreationBudget,
+    CreationResult,
+    ShownRun,
+)
+from self_distill.skills.examples import LabelledExample
+from self_distill.skills.store.manifest import SkillManifest, SkillStatus
+from self_distill.skills.store.skill_store import SkillStore, StoredSkill
+from self_distill.skills.verification.config import VerifierConfig
+from self_distill.skills.verification.record import VerificationRecord
+from self_distill.skills.verification.verdict import Verdict
+from self_distill.skills.verification.verifier import verify_skill
+
+
+class SandboxShownRunner:
+    """Runs candidate code on shown inputs in a running :class:`Sandbox`.
+
+    Calls stop after the first timeout (:meth:`Sandbox.run_until_timeout`), so a looping
+    candidate costs one timeout, not one per example; inputs not run count as failed calls.
+    """
+
+    def __init__(self, box: Sandbox) -> None:
+        self.box = box
+
+    def run(self, code: str, inputs: Sequence[str]) -> ShownRun:
+        try:
+            handle = self.box.load(code)
+        except CodeRejectedError as error:
+            return ShownRun(f"the code was rejected: {error}")
+        if ENTRY_POINT not in handle.functions:
+            found = ", ".join(handle.functions) or "none"
+            return ShownRun(
+                f"it defines no top-level {ENTRY_POINT}(text) function (functions found: {found})"
+            )
+        results = self.box.run_until_timeout(handle, ENTRY_POINT, inputs)
+        return ShownRun(None, tuple(CallOutcome(r.ok, r.output, r.error) for r in results))
+
+
+@dataclass(frozen=True)
+class CreationRequest:
+    """What to create: a skill id, the two splits, how to score, how much to spend.
+
+    ``other_cluster_inputs`` feed the verifier's ``trigger_leak`` check for skills that define
+    ``applies``.
+    """
+
+    skill_id: str
+    shown: tuple[LabelledExample, ...]
+    heldout: tuple[LabelledExample, ...]
+    answer_format: str = "exact"
+    family: str | None = None
+    cluster: str | None = None
+    budget: CreationBudget = field(default_factory=CreationBudget)
+    verifier: VerifierConfig = field(default_factory=VerifierConfig)
+    other_cluster_inputs: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "skill_id": self.skill_id,
+            "family": self.family,
+            "cluster": self.cluster,
+            "answer_format": self.answer_format,
+            "n_shown": len(self.shown),
+            "n_heldout": len(self.heldout),
+            "budget": self.budget.to_dict(),
+            "verifier": self.verifier.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class CreationOutcome:
+    """A finished creation: the creator's record, the ledger run, what was stored.
+
+    ``skill`` is the stored version the verdict decided on (the active one when accepted, the
+    best rejected one otherwise); None when no candidate produced code or nothing was stored.
+    ``data`` describes where the examples came from and how they were split, when known.
+    """
+
+    request: CreationRequest
+    result: CreationResult
+    model: str
+    run_id: str
+    wall_s: float
+    stored: tuple[StoredSkill, ...] = ()
+    skill: StoredSkill | None = None
+    data: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``create --json`` document."""
+        verdict = self.result.verdict
+        return {
+            "accepted": self.result.accepted,
+            "skill_id": self.skill.ref if self.skill else None,
+            "skill_path": str(self.skill.path) if self.skill else None,
+            "verdict": verdict.to_dict() if verdict else None,
+            "creation_tokens": self.result.creation_tokens,
+            "candidates": [c.to_dict() for c in self.result.candidates],
+            "stored": [s.ref for s in self.stored],
+            "model": self.model,
+            "run_id": self.run_id,
+            "prompt_version": self.result.prompt_version,
+            "prompt_hash": self.result.prompt_hash,
+            "stop_reason": self.result.stop_reason,
+            "calls": self.result.calls,
+            "repairs": self.result.repairs,
+            "wall_s": self.wall_s,
+            "request": self.request.describe(),
+            "data": self.data,
+        }
+
+
+def run_creation(
+    request: CreationRequest,
+    generator: TextGenerator,
+    ledger: Ledger,
+    store: SkillStore | None = None,
+    *,
+    sandbox_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> CreationOutcome:
+    """Create, verify and (when ``store`` is given) store a skill; the run is in ``ledger``.
+
+    Every candidate with code is stored: the accepted one as ``active``, the others as
+    ``rejected`` with their reasons. ``sandbox_options`` go to :class:`Sandbox` (e.g. lowered
+    ``required_layers`` on a machine that lacks one); ``progress`` is called after every model
+    call. Model and sandbox start-up errors propagate; the ledger run is then marked ``failed``.
+    """
+    params = {**request.describe(), "model": generator.spec, "prompt_hash": template_hash()}
+    run_id = ledger.start_run("create", params)
+    status = "failed"
+    started = time.perf_counter()
+    try:
+        options = {"timeout_s": request.verifier.call_timeout_s, **(sandbox_options or {})}
+        with Sandbox(**options) as box:
+            creator = SkillCreator(
+                RecordedModel(generator, ledger, run_id),
+                SandboxShownRunner(box),
+                request.budget,
+                request.answer_format,
+                progress,
+            )
+
+            def verify(code: str) -> Verdict:
+                return verify_skill(
+                    code,
+                    request.shown,
+                    request.heldout,
+                    answer_format=request.answer_format,
+                    config=request.verifier,
+                    other_cluster_inputs=request.other_cluster_inputs,
+                    sandbox=box,
+                )
+
+            result = creator.create(request.shown, verify)
+        wall_s = time.perf_counter() - started
+        outcome = CreationOutcome(request, result, generator.spec, run_id, wall_s)
+        if store is not None:
+            outcome = _store(outcome, store)
+        status = "completed"
+        return outcome
+    finally:
+        ledger.finish_run(run_id, status)
+
+
+def _store(outcome: CreationOutcome, store: SkillStore) -> CreationOutcome:
+    """Store every candidate with code (distinct code once), the chosen one last.
+
+    Verified candidates carry their verdict; candidates that failed the shown examples were never
+    judged on held-out data and are stored as rejected with the creator's reason.
+    """
+    result, request = outcome.result, outcome.request
+    examples = [(e, "shown") for e in request.shown] + [(e, "heldout") for e in request.heldout]
+    stored: list[StoredSkill] = []
+    chosen: StoredSkill | None = None
+    seen = {result.code}
+    order = sorted(result.candidates, key=lambda c: (c.index == result.chosen, c.index))
+    for candidate in order:
+        code = candidate.best_code
+        if code is None or (code in seen and candidate.index != result.chosen):
+            continue
+        seen.add(code)
+        verdict = candidate.verdict
+        verification = None
+        if verdict is not None:
+            verification = VerificationRecord.now(verdict, request.answer_format)
+        saved = store.add(
+            _draft(outcome, candidate), code, verification=verification, examples=examples
+        )
+        stored.append(saved)
+        if candidate.index == result.chosen:
+            chosen = saved
+    return replace(outcome, stored=tuple(stored), skill=chosen)
+
+
+def _status(candidate: CandidateRecord) -> tuple[SkillStatus, str]:
+    verdict = candidate.verdict
+    if verdict is None:
+        best = candidate.best
+        detail = best.detail if best else "no code"
+        return "rejected", f"not verified: failed the shown examples ({detail})"
+    if verdict.accepted:
+        return "active", "accepted by the verifier"
+    return "rejected", "rejected: " + ", ".join(verdict.reasons)
+
+
+def _draft(outcome: CreationOutcome, candidate: CandidateRecord) -> SkillManifest:
+    result, request = outcome.result, outcome.request
+    status, reason = _status(candidate)
+    return SkillManifest(
+        id=request.skill_id,
+        version=1,
+        status=status,
+        creator_model=outcome.model,
+        prompt_version=result.prompt_version,
+        prompt_hash=result.prompt_hash,
+        creation_tokens=result.creation_tokens,
+        created_at="",
+        updated_at="",
+        cluster=request.cluster,
+        family=request.family,
+        answer_format=request.answer_format,
+        run_id=outcome.run_id,
+        seed=request.budget.seed,
+        status_reason=reason,
+        creation={
+            "candidate": candidate.index,
+            "candidate_tokens": candidate.tokens,
+            "repairs": candidate.repairs,
+            "shown_correct": candidate.best_shown_correct,
+            "calls": result.calls,
+            "input_tokens": result.input_tokens,
+            "output_tokens": result.output_tokens,
+            "stop_reason": result.stop_reason,
+            "budget": result.budget.to_dict(),
+            "n_shown": len(request.shown),
+            "n_heldout": len(request.heldout),
+            "candidates": [c.summary().to_dict() for c in result.candidates],
+        },
+    )
