@@ -19,7 +19,8 @@ cluster. That single merge caps the ARI of an otherwise perfect clustering at ab
 
 Writes ``summary.json`` (manifest + per-seed figures), ``seed<S>.json`` (pattern report and the
 cluster of every task) and, for the first seed, ``pca_seed<S>.png`` (2-D PCA of the embeddings,
-coloured by cluster and by family) under ``--out``.
+coloured by cluster and by family) and ``manifest.json`` under ``--out`` (default: a new run
+folder under the data home; the committed figures are in ``results/exp001``).
 
 Run: ``python experiments/exp001_clustering.py [--n 1200] [--seeds 0,1,2,3,4]``.
 """
@@ -48,8 +49,8 @@ from self_distill.evidence import (
     build_pattern_report,
     score_clustering,
 )
-from self_distill.tasks import FAMILIES, ONEOFF_FAMILY, Task, build_stream, load_bbh
-from self_distill.tasks.reference_data import bbh_path
+from self_distill.report.artifacts import run_dir, write_manifest
+from self_distill.tasks import FAMILIES, ONEOFF_FAMILY, Task, build_stream, load_tasks
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BBH = "navigate,hyperbaton,object_counting,logical_deduction_five_objects"
@@ -59,7 +60,7 @@ ONEOFF_TARGET = 0.8
 
 def build(n: int, noise: float, seed: int, bbh: list[str]) -> list[Task]:
     """The seeded stream: every generated family and each BBH task at equal weight."""
-    extra = {f"bbh:{name}": load_bbh(bbh_path(name)) for name in bbh}
+    extra = {f"bbh:{name}": load_tasks(f"bbh:{name}") for name in bbh}
     weights = {family: 1.0 for family in FAMILIES} | {name: 1.0 for name in extra}
     return build_stream(weights, n, noise=noise, seed=seed, extra=extra)
 
@@ -257,7 +258,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bbh", default=DEFAULT_BBH, help="comma-separated BBH task names")
     parser.add_argument("--holdout", type=float, default=0.3, help="tail share assigned online")
     parser.add_argument("--min-cluster-size", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=REPO / "results" / "exp001")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results folder (default: a new run folder)"
+    )
     parser.add_argument("--cache", type=Path, default=None, help="embedding cache file")
     args = parser.parse_args(argv)
     args.bbh = [name for name in args.bbh.split(",") if name]
@@ -268,7 +271,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run every seed, print the table, write the results; exit 0 only if both targets hold."""
     args = parse(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out = run_dir("exp001", args.out)
     config = ClusterConfig(min_cluster_size=args.min_cluster_size)
     console = Console()
     with EmbeddingCache(args.cache) as cache:
@@ -302,6 +305,16 @@ def main(argv: list[str] | None = None) -> int:
         "per_seed": rows,
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_manifest(
+        args.out,
+        experiment="exp001_clustering",
+        seeds=args.seeds,
+        n=args.n,
+        noise=args.noise,
+        bbh=args.bbh,
+        embedding_model=embedder.info.model,
+        cluster_config=config.to_dict(),
+    )
     print_tables(console, rows, summary)
     console.print(f"wrote {args.out}/summary.json, seed<S>.json and pca_seed<S>.png")
     return 0 if summary["criteria"]["ari_ok"] and summary["criteria"]["oneoff_ok"] else 1

@@ -39,7 +39,7 @@ class AnthropicGenerator(TextGenerator):
     ) -> None:
         if not model_id:
             raise UnknownModelSpecError(
-                "anthropic spec needs a model id, e.g. anthropic:claude-opus-4-5"
+                "anthropic spec needs a model id, e.g. anthropic:claude-opus-4-6"
             )
         self.model_id = model_id
         self.spec = f"anthropic:{model_id}"

@@ -27,6 +27,8 @@ FREE = Price(0.0, 0.0)
 
 # Anthropic list prices (USD / million tokens) as published for these model ids.
 ANTHROPIC_PRICES: dict[str, Price] = {
+    "claude-opus-4-6": Price(5.0, 25.0),
+    "claude-sonnet-4-6": Price(3.0, 15.0),
     "claude-opus-4-5": Price(5.0, 25.0),
     "claude-opus-4-1": Price(15.0, 75.0),
     "claude-opus-4-0": Price(15.0, 75.0),

@@ -74,7 +74,7 @@ def test_ask_through_ollama_standin_records_tokens() -> None:
             {"OLLAMA_HOST": "http://127.0.0.1:9"},
             "ollama serve",
         ),
-        (("ask", "--model", "anthropic:claude-opus-4-5", "hi"), {}, "ANTHROPIC_API_KEY"),
+        (("ask", "--model", "anthropic:claude-opus-4-6", "hi"), {}, "ANTHROPIC_API_KEY"),
         (("ask", "--model", "llamacpp:/no/such/model.gguf", "hi"), {}, "does not exist"),
     ],
 )

@@ -20,7 +20,7 @@ def paris(messages: list[dict]) -> str:
 
 
 def make(server: AnthropicStandIn, key: str = VALID_KEY) -> AnthropicGenerator:
-    return AnthropicGenerator("claude-opus-4-5", api_key=key, base_url=server.url, max_retries=0)
+    return AnthropicGenerator("claude-opus-4-6", api_key=key, base_url=server.url, max_retries=0)
 
 
 def test_completion_carries_usage_and_priced_cost() -> None:
@@ -30,7 +30,7 @@ def test_completion_carries_usage_and_priced_cost() -> None:
     assert completion.text == "Paris"
     assert (completion.input_tokens, completion.output_tokens) == (4 + 3, 1)
     assert completion.cost_usd == pytest.approx((7 * 5.0 + 1 * 25.0) / 1e6)
-    assert completion.model == "anthropic:claude-opus-4-5"
+    assert completion.model == "anthropic:claude-opus-4-6"
     assert body["system"] == "Answer with one word."
     assert body["messages"] == [{"role": "user", "content": "Capital of France?"}]
     assert body["stop_sequences"] == ["\n"]
@@ -56,7 +56,7 @@ def test_rate_limit_and_overload_surface_clearly(status: int, words: str) -> Non
 def test_sdk_retries_overload_before_giving_up() -> None:
     with AnthropicStandIn(reply=paris, fail_with=529) as server:
         model = AnthropicGenerator(
-            "claude-opus-4-5", api_key=VALID_KEY, base_url=server.url, max_retries=1
+            "claude-opus-4-6", api_key=VALID_KEY, base_url=server.url, max_retries=1
         )
         with pytest.raises(ModelRateLimitError):
             model.complete(MESSAGES)
@@ -65,10 +65,20 @@ def test_sdk_retries_overload_before_giving_up() -> None:
 
 def test_missing_key_and_unknown_price_are_refused_up_front(monkeypatch) -> None:
     with pytest.raises(ModelAuthError, match="ANTHROPIC_API_KEY is not set"):
-        AnthropicGenerator("claude-opus-4-5")
+        AnthropicGenerator("claude-opus-4-6")
     with pytest.raises(ConfigError, match=r'prices\."anthropic:claude-future-9"'):
         AnthropicGenerator("claude-future-9", api_key=VALID_KEY)
     priced = AnthropicGenerator(
         "claude-future-9", api_key=VALID_KEY, price_overrides={"claude-future-9": Price(1, 2)}
     )
     assert priced.price == Price(1, 2)
+
+
+def test_the_model_id_the_tests_and_messages_use_is_not_deprecated_by_the_sdk() -> None:
+    """The SDK warns on every call to a deprecated id; the id we show users must not be one."""
+    from anthropic._data import DEPRECATED_MODELS
+
+    from self_distill.models.pricing import ANTHROPIC_PRICES
+
+    assert "claude-opus-4-6" not in DEPRECATED_MODELS
+    assert "claude-opus-4-6" in ANTHROPIC_PRICES

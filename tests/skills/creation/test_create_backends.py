@@ -73,12 +73,12 @@ def test_creation_through_the_anthropic_client(tmp_path: Path) -> None:
     script = Script()
     with AnthropicStandIn(script) as server:
         generator = AnthropicGenerator(
-            "claude-opus-4-5", base_url=server.url, api_key=VALID_KEY, max_retries=0
+            "claude-opus-4-6", base_url=server.url, api_key=VALID_KEY, max_retries=0
         )
         outcome, usage = create_through(generator, tmp_path)
         bodies = server.bodies
-    check_outcome(outcome, usage, "anthropic:claude-opus-4-5", script)
-    assert len(bodies) == 2 and all(body["model"] == "claude-opus-4-5" for body in bodies)
+    check_outcome(outcome, usage, "anthropic:claude-opus-4-6", script)
+    assert len(bodies) == 2 and all(body["model"] == "claude-opus-4-6" for body in bodies)
     assert "one Python code block" in bodies[0]["system"]
 
 
@@ -96,7 +96,7 @@ def test_creation_through_the_ollama_client(tmp_path: Path) -> None:
 def test_bad_credentials_stop_the_creation_with_the_auth_error(tmp_path: Path) -> None:
     with AnthropicStandIn(lambda messages: SORT_SKILL_REPLY) as server:
         generator = AnthropicGenerator(
-            "claude-opus-4-5", base_url=server.url, api_key="wrong", max_retries=0
+            "claude-opus-4-6", base_url=server.url, api_key="wrong", max_retries=0
         )
         with Ledger(tmp_path / "ledger.sqlite3") as ledger:
             with pytest.raises(ModelAuthError):
