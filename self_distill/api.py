@@ -78,6 +78,11 @@ def open_ledger(
         yield opened
 
 
+def _split(data: TaskData | SkillData, **options: Any) -> SkillData:
+    """``data`` itself when already split, else split by ``load_skill_data(data, **options)``."""
+    return data if isinstance(data, SkillData) else load_skill_data(data, **options)
+
+
 def _generator(model: ModelLike | None, default: str, settings: Settings) -> TextGenerator:
     if model is None or isinstance(model, str):
         return _load_generator(model or default, settings)
@@ -115,17 +120,13 @@ def create_skill(
     :func:`~self_distill.skills.examples.load_skill_data`; data already split is used as is.
     """
     settings = settings or load_settings()
-    split = (
-        data
-        if isinstance(data, SkillData)
-        else load_skill_data(
-            data,
-            family=family,
-            n_shown=n_shown,
-            max_heldout=max_heldout,
-            seed=seed,
-            difficulty=difficulty,
-        )
+    split = _split(
+        data,
+        family=family,
+        n_shown=n_shown,
+        max_heldout=max_heldout,
+        seed=seed,
+        difficulty=difficulty,
     )
     request = CreationRequest(
         skill_id=check_skill_id(skill_id) if skill_id else slugify(split.family),
@@ -196,18 +197,14 @@ def verify_skill(
     clusters' inputs for the ``trigger_leak`` check. ``sandbox`` reuses a running sandbox.
     """
     code = read_skill_code(skill)
-    split = (
-        data
-        if isinstance(data, SkillData)
-        else load_skill_data(
-            data,
-            family=family,
-            n_shown=DEFAULT_SHOWN if n_shown is None else n_shown,
-            shown_fraction=None if n_shown is not None else shown_fraction,
-            max_heldout=max_heldout,
-            seed=seed,
-            answer_format=answer_format,
-        )
+    split = _split(
+        data,
+        family=family,
+        n_shown=DEFAULT_SHOWN if n_shown is None else n_shown,
+        shown_fraction=None if n_shown is not None else shown_fraction,
+        max_heldout=max_heldout,
+        seed=seed,
+        answer_format=answer_format,
     )
     config = config or VerifierConfig(seed=seed)
     box = sandbox or Sandbox(
@@ -298,16 +295,3 @@ def evaluate_model(
         finally:
             opened.finish_run(run_id, status)
     return evaluation
-
-
-__all__ = [
-    "cluster_tasks",
-    "create_skill",
-    "evaluate_model",
-    "load_model",
-    "load_tasks",
-    "open_ledger",
-    "open_store",
-    "read_skill_code",
-    "verify_skill",
-]
