@@ -22,7 +22,9 @@ migrated.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,9 +210,24 @@ def _check_current(db: sqlite3.Connection, path: Path, kind: DatabaseKind) -> li
     return []
 
 
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch a file to WAL, retrying while others hold it: unlike other statements, the switch
+    fails at once with SQLITE_BUSY instead of waiting in the busy handler, which is what many
+    processes opening one new file at the same moment run into."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
+
+
 def _prepare(db: sqlite3.Connection, path: Path, kind: DatabaseKind) -> list[str]:
-    db.execute("PRAGMA journal_mode=WAL")
-    if _check_kind(db, path, kind) and not kind.pending(db):
+    stamped = _check_kind(db, path, kind)
+    _use_wal(db)
+    if stamped and not kind.pending(db):
         return []
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -224,4 +241,3 @@ def _prepare(db: sqlite3.Connection, path: Path, kind: DatabaseKind) -> list[str
             db.execute("ROLLBACK")
         raise
     return applied
-

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from self_distill.errors import UsageError
+from self_distill.errors import DataError, UsageError
 from self_distill.tasks import (
     DIFFICULTIES,
     FAMILIES,
@@ -226,7 +226,10 @@ def stats(file: Path, as_json: bool) -> None:
 
     FILE is a .jsonl task file, a BIG-Bench-Hard .json file or a CoLA .tsv file.
     """
-    result = task_stats(load_tasks(file))
+    loaded = load_tasks(file)
+    if not loaded:
+        raise DataError(f"{file}: holds no tasks; expected a .jsonl, BBH .json or CoLA .tsv file")
+    result = task_stats(loaded)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

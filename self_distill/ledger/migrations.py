@@ -1,9 +1,9 @@
 """The ledger schema as an ordered list of small, named migrations.
 
 Each migration runs once and is recorded in the ``migrations`` table, so a ledger written by an
-older version opens with a newer one. All pending migrations run in one transaction under SQLite's
-write lock, so a process killed half-way leaves the ledger as it was. Never edit a migration that has
-shipped: append a new one.
+older version opens with a newer one. All pending migrations run in one transaction under
+SQLite's write lock, so a process killed half-way leaves the ledger as it was. Never edit a
+migration that has shipped: append a new one.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from self_distill.config import Settings, load_settings
 from self_distill.errors import ModelFileError, UnknownModelSpecError
 from self_distill.models.base import TextGenerator
 from self_distill.models.cache import CachingGenerator, ResponseCache
+from self_distill.models.input_limit import InputLimitedGenerator
 from self_distill.models.pricing import Price
 
 BACKENDS = ("embedded", "llamacpp", "ollama", "anthropic")
@@ -39,8 +40,12 @@ def parse_spec(spec: str) -> ModelSpec:
 
 
 def build_generator(spec: str, settings: Settings | None = None) -> TextGenerator:
-    """The raw backend for ``spec``, without caching."""
+    """The backend for ``spec`` behind the prompt-length cap, without caching."""
     settings = settings or load_settings()
+    return InputLimitedGenerator(_backend(spec, settings), settings.max_input_chars)
+
+
+def _backend(spec: str, settings: Settings) -> TextGenerator:
     parsed = parse_spec(spec)
     threads = settings.llama_threads or None
     if parsed.backend == "embedded":

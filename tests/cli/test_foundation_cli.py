@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from self_distill.ledger import Ledger
 from tests.support.cli import run_cli
 from tests.support.ollama_standin import OllamaStandIn
 
@@ -102,7 +103,10 @@ def test_bad_config_key_names_file_and_key(tmp_path: Path) -> None:
     assert str(config) in result.stderr and "ledger_pth" in result.stderr
 
 
-def test_ledger_summary_of_unknown_run_is_a_usage_error() -> None:
-    result = run_cli("ledger", "summary", "--run", "nope")
+def test_ledger_summary_of_unknown_run_is_a_usage_error(tmp_path: Path) -> None:
+    Ledger(tmp_path / "ledger.sqlite3").close()
+    result = run_cli(
+        "ledger", "summary", "--run", "nope", "--ledger", str(tmp_path / "ledger.sqlite3")
+    )
     assert result.returncode == 2
     assert "no run 'nope'" in result.stderr
