@@ -201,7 +201,8 @@ def slowly(done, total):
     time.sleep(float(sys.argv[4]))
 
 source = ChunkedModelSource(**json.loads(sys.argv[2]))
-assemble(source, Path(sys.argv[3]), on_progress=slowly, on_wait=lambda: print("waiting", flush=True))
+waiting = lambda: print("waiting", flush=True)
+assemble(source, Path(sys.argv[3]), on_progress=slowly, on_wait=waiting)
 print("done", flush=True)
 """
 
@@ -227,7 +228,7 @@ def test_two_pulls_at_once_both_succeed(tmp_path: Path) -> None:
     assert first.stdout is not None and first.stdout.readline().strip() == "writing"
     second = start(0.0)
     second_out, second_err = second.communicate(timeout=60)
-    first_out, first_err = first.communicate(timeout=60)
+    _, first_err = first.communicate(timeout=60)
     assert (first.returncode, second.returncode) == (0, 0), first_err + second_err
     assert second_out.splitlines()[0] == "waiting"
     assert "writing" not in second_out, "the second pull must find the first's verified file"

@@ -88,9 +88,19 @@ def test_json_output_stays_valid_utf8_for_undecodable_input(tmp_path: Path, loca
     """A non-UTF-8 ``--input`` byte comes back in the answer as a lone surrogate; under a C
     locale it used to reach stdout as a raw 0xFF byte, which is not UTF-8 and so not JSON."""
     skill = write(tmp_path, "def solve(text):\n    return text + '!'\n")
+    undecodable = b"caf\xff".decode("utf-8", "surrogateescape")
     result = subprocess.run(
-        [sys.executable, "-m", "self_distill", "sandbox", "run", skill, "--json"]
-        + ["--input", b"caf\xff".decode("utf-8", "surrogateescape")],
+        [
+            sys.executable,
+            "-m",
+            "self_distill",
+            "sandbox",
+            "run",
+            skill,
+            "--json",
+            "--input",
+            undecodable,
+        ],
         capture_output=True,
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), "LC_ALL": locale, "PYTHONUTF8": "0"},
