@@ -161,9 +161,12 @@ def rehash(
 
     The answer to damage that leaves size and timestamps alone (bit rot, a faulty copy).
     """
+    missing = ModelFileError(f"{target} does not exist; run `self-distill models pull` first")
+    if not target.is_file():
+        raise missing
     with pull_lock(target, on_wait):
         if not target.is_file():
-            raise ModelFileError(f"{target} does not exist; run `self-distill models pull` first")
+            raise missing
         _marker_path(target).unlink(missing_ok=True)
         _check_file(target, source, "run `self-distill models pull` to rebuild it")
         _write_marker(target, source)
