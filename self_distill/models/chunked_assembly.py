@@ -228,7 +228,13 @@ def assemble(
                 return target
             except ModelFileError:
                 target.unlink()
-        _build(source, target, on_progress)
+        try:
+            _build(source, target, on_progress)
+        except OSError as error:
+            raise ModelFileError(
+                f"cannot write {target}: {error.strerror}; free space there or set "
+                "SELF_DISTILL_MODELS_DIR to another folder, then pull again"
+            ) from error
     return target
 
 
