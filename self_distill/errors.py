@@ -42,6 +42,10 @@ class ModelFileError(ModelError):
     """A model file is missing, corrupt, or fails its size/sha256 pin."""
 
 
+class ModelInputTooLongError(ModelError):
+    """A prompt is longer than the configured ``max_input_chars``; it was never sent."""
+
+
 class ModelUnavailableError(ModelError):
     """A model server cannot be reached (refused connection, not running)."""
 

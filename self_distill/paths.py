@@ -2,22 +2,62 @@
 
 The base directory is ``$SELF_DISTILL_HOME`` when set, otherwise ``$XDG_DATA_HOME/self-distill``
 or ``~/.local/share/self-distill``. Tests point ``SELF_DISTILL_HOME`` at a temporary directory.
+
+Looking a location up never creates it: a command that only reads (``ledger summary``,
+``models list``) must leave the disk as it found it. Whoever writes calls
+:func:`ensure_directory`, which turns an impossible location (under a file, read-only) into a
+:class:`~self_distill.errors.ConfigError` naming the setting to change.
 """
 
 import os
 from pathlib import Path
 
+from self_distill.errors import ConfigError
+
+
+def _data_home_source() -> str:
+    if os.environ.get("SELF_DISTILL_HOME"):
+        return "SELF_DISTILL_HOME"
+    return "XDG_DATA_HOME" if os.environ.get("XDG_DATA_HOME") else "the default data home"
+
 
 def data_home() -> Path:
-    """Return the per-user data directory, creating it if needed."""
+    """The per-user data directory (not created here; see :func:`ensure_directory`)."""
     explicit = os.environ.get("SELF_DISTILL_HOME")
     if explicit:
-        base = Path(explicit)
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME")
-        base = (Path(xdg) if xdg else Path.home() / ".local" / "share") / "self-distill"
-    base.mkdir(parents=True, exist_ok=True)
-    return base
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "self-distill"
+
+
+def ensure_directory(path: Path, what: str) -> Path:
+    """Create ``path`` (and its parents) if needed; a clear error when that is impossible.
+
+    ``what`` names the folder in the message ("the models folder"). When ``path`` lies in the
+    data home, the message names the variable that chose it.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(
+            f"cannot use {path} as {what}: it or a folder above it is a file{_hint(path)}"
+        ) from None
+    except NotADirectoryError:
+        raise ConfigError(
+            f"cannot use {path} as {what}: a folder above it is a file{_hint(path)}"
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create {path} as {what}: {error.strerror}{_hint(path)}"
+        ) from None
+    return path
+
+
+def _hint(path: Path) -> str:
+    home = data_home()
+    if path == home or home in path.parents:
+        return f"; {_data_home_source()} is {home}: point SELF_DISTILL_HOME at a writable folder"
+    return "; choose a writable location or fix the permissions"
 
 
 def default_ledger_path() -> Path:
@@ -31,12 +71,10 @@ def default_cache_path() -> Path:
 
 
 def models_dir() -> Path:
-    """Directory holding model files self-distill assembles itself.
+    """Directory holding model files self-distill assembles itself (not created here).
 
     ``$SELF_DISTILL_MODELS_DIR`` overrides it, so a test (or a user) can keep a fresh data home
     while sharing one 1.1 GB assembled model.
     """
     explicit = os.environ.get("SELF_DISTILL_MODELS_DIR")
-    path = Path(explicit) if explicit else data_home() / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(explicit).expanduser() if explicit else data_home() / "models"

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from self_distill.api import cluster_tasks
 from self_distill.cli.output import console, err_console, print_json
-from self_distill.errors import DataError
 from self_distill.evidence import EvidenceResult
 from self_distill.tasks import ONEOFF_FAMILY, load_task_file, read_jsonl
 
@@ -153,8 +152,6 @@ def cluster(
 ) -> None:
     """Cluster the tasks in --data and print them, with scores when every row names a family."""
     tasks = load_task_file(data_path)
-    if not tasks:
-        raise DataError(f"{data_path}: no tasks; expected one JSON object per line")
     with Progress(
         TextColumn("embedding"),
         BarColumn(),

@@ -1,7 +1,12 @@
-"""``self-distill models list|pull``: which models exist, where their files lie, verified or not."""
+"""``self-distill models list|pull|verify``: which models exist, where their files lie, verified.
+
+``list`` only reads (it creates no folder); ``verify --rehash`` hashes a file again whatever its
+verified marker says, the one check that catches damage leaving size and timestamps alone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,6 +22,7 @@ from self_distill.models.embedded import (
     QWEN_CODER,
     coder_path,
     pull,
+    rehash_model,
     smollm2_path,
 )
 
@@ -104,5 +110,33 @@ def pull_model(name: str) -> None:
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        path = pull(name, on_progress=advance)
+        path = pull(name, on_progress=advance, on_wait=_say_waiting(name))
     console.print(f"{name}: verified at {path} ({human_bytes(path.stat().st_size)})")
+
+
+def _say_waiting(name: str) -> Callable[[], None]:
+    def say() -> None:
+        err_console.print(f"another process is pulling {name}; waiting for it to finish")
+
+    return say
+
+
+@models.command("verify")
+@click.argument("name", type=click.Choice(sorted(EMBEDDED_MODELS)))
+@click.option(
+    "--rehash",
+    is_flag=True,
+    help="Hash every byte again instead of trusting the verified marker (catches bit rot).",
+)
+def verify_model(name: str, rehash: bool) -> None:
+    """Say whether an embedded model's file is intact; exits 1 naming the fix when it is not."""
+    if rehash:
+        path = rehash_model(name, on_wait=_say_waiting(name))
+        console.print(f"{name}: every byte matches, at {path}")
+        return
+    row = next(row for row in _embedded_rows() if row["spec"] == f"embedded:{name}")
+    if row["status"] != "verified":
+        raise ModelFileError(
+            f"{name} is {row['status']} at {row['path']}; run `self-distill models pull {name}`"
+        )
+    console.print(f"{name}: verified at {row['path']} (by its marker; --rehash to hash it again)")

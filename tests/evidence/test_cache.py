@@ -72,7 +72,7 @@ def test_wrong_dimension_is_an_error_not_a_silent_reshape(tmp_path: Path) -> Non
 def test_a_file_that_is_not_sqlite_gets_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(DataError, match=r"cannot open embedding cache .*delete the file"):
+    with pytest.raises(DataError, match=r"c.sqlite3 is not a SQLite database.*delete the file"):
         EmbeddingCache(path)
 
 

@@ -135,3 +135,25 @@ def test_encoding_threads_follow_the_load_and_are_restored(
     assert torch.get_num_threads() == before
     with pytest.raises(ConfigError, match="threads"):
         Embedder(None, threads=0)
+
+
+@pytest.mark.model
+def test_long_texts_are_cut_before_the_tokenizer_without_changing_their_vector(
+    embedder: Embedder,
+) -> None:
+    """The model reads only the first max_seq_length word pieces, so a text cut at max_chars
+    gets the vector of the uncut text; the cut one is cached under its own hash."""
+    head = "Sort these words alphabetically: " + " ".join(f"w{i}" for i in range(300))
+    long_text = head + " tail" * (embedder.max_chars // 4)
+    assert len(long_text) > embedder.max_chars
+    vectors = embedder.embed([long_text, head])
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-5)
+    assert embedder.cache is not None
+    assert embedder.cache.get_many([text_key(long_text)], embedder.info.model, 384) == {}
+    cut_key = text_key(long_text[: embedder.max_chars])
+    assert cut_key in embedder.cache.get_many([cut_key], embedder.info.model, 384)
+
+
+def test_max_chars_below_the_model_window_is_refused() -> None:
+    with pytest.raises(ConfigError, match="max_chars must be at least max_seq_length"):
+        Embedder(max_chars=10)

@@ -7,12 +7,16 @@ cache (``--cache``) and never loads the model itself.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from self_distill.evidence import Embedder
 from self_distill.tasks import FAMILIES, build_stream, write_jsonl
+from tests.support.cli import REPO
 from tests.support.cli import invoke_cli as run
 
 pytestmark = pytest.mark.model
@@ -141,3 +145,39 @@ def test_bad_flags_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = run(["evidence", "cluster", "--data", str(tmp_path / "missing.jsonl")], capsys)
     assert code == 1
     assert "missing.jsonl" in err and "not found" in err
+
+
+MEASURED_RUN = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(done.returncode, peak_kib, round(time.perf_counter() - started, 1))
+print(done.stdout[:2000])
+print(done.stderr[-2000:], file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_one_50mb_line_is_clustered_in_seconds_under_2gb(tmp_path: Path) -> None:
+    """One 50 MB task once took 263 s and 14.7 GB in the tokenizer; the text is now cut first."""
+    data = tmp_path / "huge.jsonl"
+    task = {"input": "lorem ipsum dolor sit amet " * 1_900_000, "target": "x"}
+    data.write_text(json.dumps(task) + "\n")
+    assert data.stat().st_size > 50_000_000
+    command = [sys.executable, "-m", "self_distill", "evidence", "cluster", "--json"]
+    command += ["--data", str(data), "--cache", str(tmp_path / "cache.sqlite3")]
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED_RUN, *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    status, peak_kib, seconds = result.stdout.splitlines()[0].split()
+    assert status == "0", result.stderr
+    assert json.loads(result.stdout.splitlines()[1])["n_tasks"] == 1
+    assert int(peak_kib) < 2 * 1024 * 1024, f"peak {int(peak_kib) // 1024} MiB"
+    assert float(seconds) < 60

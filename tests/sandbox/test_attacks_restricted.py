@@ -427,6 +427,20 @@ SLOW_ATTACKS = [
         "timeout",
     ),
     attack(
+        "timeout_caught_by_except_base_exception",
+        "def solve(t):\n    try:\n        while True:\n            pass\n"
+        "    except BaseException:\n        return 'ESCAPED'\n",
+        "timeout",
+        error_contains="raised NameError",
+    ),
+    attack(
+        "timeout_caught_by_except_base_exception_at_load",
+        "try:\n    while True:\n        pass\nexcept BaseException:\n    pass\n\n"
+        "def solve(t):\n    return 1\n",
+        "runtime",
+        error_contains="timeout: module-level code ran longer",
+    ),
+    attack(
         "module_level_infinite_loop",
         "while True:\n    pass\n\ndef solve(t):\n    return 1\n",
         "runtime",

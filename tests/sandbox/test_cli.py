@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import REPO
 from tests.support.cli import invoke_cli as run_cli
 
 SKILL = (
@@ -77,3 +81,32 @@ def test_layers_command(capsys: pytest.CaptureFixture[str]) -> None:
     payload = json.loads(out)
     assert [row["layer"] for row in payload["layers"]][:2] == ["restricted_python", "clean_process"]
     assert payload["all_required_active"] is True
+
+
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_json_output_stays_valid_utf8_for_undecodable_input(tmp_path: Path, locale: str) -> None:
+    """A non-UTF-8 ``--input`` byte comes back in the answer as a lone surrogate; under a C
+    locale it used to reach stdout as a raw 0xFF byte, which is not UTF-8 and so not JSON."""
+    skill = write(tmp_path, "def solve(text):\n    return text + '!'\n")
+    undecodable = b"caf\xff".decode("utf-8", "surrogateescape")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "self_distill",
+            "sandbox",
+            "run",
+            skill,
+            "--json",
+            "--input",
+            undecodable,
+        ],
+        capture_output=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "LC_ALL": locale, "PYTHONUTF8": "0"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout.decode("utf-8"))
+    assert payload["output"] == "caf\udcff!"
+    assert b"\xff" not in result.stdout

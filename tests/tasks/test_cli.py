@@ -99,3 +99,16 @@ def test_errors_are_one_line_messages(tmp_path: Path, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as exit_info:
         main(["tasks", "sample", "nope"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("content", ["", "\n\n   \n"])
+def test_stats_on_a_file_without_tasks_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    """It used to exit 0 with "0 tasks", as if an empty file were a valid task set."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(content)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tasks", "stats", str(empty)])
+    assert exit_info.value.code == 1
+    assert "empty.jsonl: holds no tasks" in capsys.readouterr().err
