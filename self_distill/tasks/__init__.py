@@ -1,7 +1,8 @@
 """Task suites: the data every experiment runs on, built so that it cannot fool us.
 
 - :class:`Task` and the scorers (``scorers.scorer_for``), one per answer format;
-- seeded generators with exact answers (``FAMILIES``, :func:`generate`);
+- seeded generators with exact answers (``FAMILIES``, :func:`generate`), reasoning puzzles and
+  everyday extraction and normalisation requests (:func:`family_names` selects by kind);
 - loaders for BIG-Bench-Hard JSON, CoLA TSV and JSONL (:func:`load_bbh`, :func:`load_cola`,
   :func:`load_jsonl`, :func:`load_tasks`, :func:`write_jsonl`);
 - stratified, duplicate-free splits (:func:`split_tasks`) and statistics with the
@@ -9,7 +10,15 @@
 - mixed streams with one-off noise (:func:`build_stream`).
 """
 
-from self_distill.tasks.generators import DIFFICULTIES, FAMILIES, MIXED, Family, generate
+from self_distill.tasks.generators import (
+    DIFFICULTIES,
+    FAMILIES,
+    FAMILY_KINDS,
+    MIXED,
+    Family,
+    family_names,
+    generate,
+)
 from self_distill.tasks.loaders import load_bbh, load_cola, load_jsonl, load_tasks, write_jsonl
 from self_distill.tasks.oneoff import ONEOFF_FAMILY, generate_oneoff
 from self_distill.tasks.scorers import scorer_for
@@ -23,6 +32,7 @@ __all__ = [
     "CLASS_FORMATS",
     "DIFFICULTIES",
     "FAMILIES",
+    "FAMILY_KINDS",
     "MIXED",
     "ONEOFF_FAMILY",
     "Family",
@@ -30,6 +40,7 @@ __all__ = [
     "TaskSplits",
     "TaskStats",
     "build_stream",
+    "family_names",
     "generate",
     "generate_oneoff",
     "load_bbh",

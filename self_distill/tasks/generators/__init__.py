@@ -1,8 +1,8 @@
 """Seeded task generators with exact answers, one module per family.
 
-``FAMILIES`` maps each family name to its :class:`Family` (description, answer format, knobs);
-:func:`generate` is the one entry point. The same family, count, seed and difficulty always give
-the same tasks.
+``FAMILIES`` maps each family name to its :class:`Family` (description, answer format, knobs,
+kind); :func:`generate` is the one entry point. The same family, count, seed and difficulty
+always give the same tasks. :func:`family_names` selects families by kind.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from self_distill.tasks.generators import (
     pii_extract,
     word_sort,
 )
-from self_distill.tasks.generators.base import DIFFICULTIES, MIXED, Family, generate_family
+from self_distill.tasks.generators.base import (
+    DIFFICULTIES,
+    FAMILY_KINDS,
+    MIXED,
+    Family,
+    generate_family,
+)
 from self_distill.tasks.task import Task
 
 FAMILIES: dict[str, Family] = {
@@ -36,6 +42,17 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+def family_names(kind: str) -> list[str]:
+    """The names of the families of ``kind`` ("puzzle" or "everyday"), in ``FAMILIES`` order.
+
+    Experiments that loop over "all" families use this to stay comparable with results made
+    before the everyday families existed.
+    """
+    if kind not in FAMILY_KINDS:
+        raise UsageError(f"unknown family kind {kind!r}; use one of {', '.join(FAMILY_KINDS)}")
+    return [name for name, family in FAMILIES.items() if family.kind == kind]
+
+
 def generate(family: str, n: int, seed: int = 0, difficulty: str = "medium") -> list[Task]:
     """``n`` tasks of ``family``; ``difficulty`` is easy, medium, hard or mixed."""
     try:
@@ -47,4 +64,12 @@ def generate(family: str, n: int, seed: int = 0, difficulty: str = "medium") -> 
     return generate_family(spec, n, seed, difficulty)
 
 
-__all__ = ["DIFFICULTIES", "FAMILIES", "MIXED", "Family", "generate"]
+__all__ = [
+    "DIFFICULTIES",
+    "FAMILIES",
+    "FAMILY_KINDS",
+    "MIXED",
+    "Family",
+    "family_names",
+    "generate",
+]
