@@ -10,6 +10,7 @@ import pytest
 
 from self_distill.errors import UsageError
 from self_distill.tasks import (
+    FAMILIES,
     ONEOFF_FAMILY,
     build_stream,
     family_names,
@@ -45,6 +46,14 @@ def test_evidence_stream_has_all_twelve_families_and_ten_percent_noise(evidence_
     assert set(counts.values()) == {75}
     assert len({task.id for task in evidence_stream}) == 1000
     assert len({normalise_text(task.input) for task in evidence_stream}) == 1000
+
+
+def test_stream_mixes_everyday_and_puzzle_families_without_duplicates() -> None:
+    built = build_stream(dict.fromkeys(FAMILIES, 1.0), 600, noise=0.1, seed=2)
+    counts = Counter(task.family for task in built)
+    assert set(counts) == {*FAMILIES, ONEOFF_FAMILY}
+    assert set(family_names("everyday")) <= set(counts)
+    assert len({normalise_text(task.input) for task in built}) == 600
 
 
 def test_stream_is_shuffled_not_grouped(evidence_stream) -> None:

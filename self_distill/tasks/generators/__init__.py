@@ -2,7 +2,8 @@
 
 ``FAMILIES`` maps each family name to its :class:`Family` (description, answer format, knobs,
 kind); :func:`generate` is the one entry point. The same family, count, seed and difficulty
-always give the same tasks. :func:`family_names` selects families by kind.
+always give the same tasks. The eight reasoning puzzles come first and keep their order; the
+everyday extraction and normalisation families follow, and :func:`family_names` selects by kind.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ from self_distill.tasks.generators import (
     agreement,
     arith,
     date_arith,
+    date_normalise,
     dyck_close,
+    email_extract,
+    invoice_total,
     meeting_conflict,
     meeting_rooms,
+    name_normalise,
+    order_id_extract,
+    phone_normalise,
     pii_extract,
+    title_slug,
     word_sort,
 )
 from self_distill.tasks.generators.base import (
@@ -38,6 +46,13 @@ FAMILIES: dict[str, Family] = {
         pii_extract,
         agreement,
         arith,
+        email_extract,
+        date_normalise,
+        phone_normalise,
+        invoice_total,
+        name_normalise,
+        order_id_extract,
+        title_slug,
     )
 }
 
