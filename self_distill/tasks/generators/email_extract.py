@@ -113,7 +113,7 @@ def _words(rng: random.Random, address: str, name: tuple[str, str], body: list[s
     sentence = rng.choice(
         ("My address is {a}.", "Email: {a}", "Contact {n} via {a} (no spaces).")
     ).format(a=_spelled_out(address), n=name[0])
-    return letter(rng, "there", _insert(rng, body, sentence), name[0])
+    return letter(rng, "team", _insert(rng, body, sentence), name[0])
 
 
 def _brackets(rng: random.Random, address: str, name: tuple[str, str], body: list[str]) -> str:

@@ -167,18 +167,15 @@ def _email(rng: random.Random, invoice: Invoice, money: Money, label: str) -> st
         "Subtotal": "The items come to a subtotal of {a}.",
         "Discount": "Your loyalty discount is {a}.",
         "Shipping": "Shipping adds {a}.",
+        label: f"The {label.lower()} is {{a}}.",
     }
     summary = [
-        sentences[row].format(a=amount)
-        if row in sentences
-        else f"{row} is {amount}."
-        if row != label
-        else f"The {label.lower()} is {amount}."
+        sentences.get(row, f"{row} is {{a}}.").format(a=amount)
         for row, amount in invoice.summary(money, label)
     ]
-    body = [f"Please find {number} attached.", "\n" + "\n".join(items) + "\n", *summary]
+    body = f"Please find {number} attached.\n" + "\n".join(items) + "\n\n" + " ".join(summary)
     first, last = person(rng)
-    return letter(rng, person(rng)[0], body, f"{first} {last}")
+    return letter(rng, person(rng)[0], [body], f"{first} {last}")
 
 
 def _key_value(rng: random.Random, invoice: Invoice, money: Money, label: str) -> str:

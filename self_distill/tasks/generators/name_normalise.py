@@ -89,7 +89,7 @@ def _csv(rng: random.Random, name: str, other: str | None) -> str:
 
 
 def _signature(rng: random.Random, name: str, other: str | None) -> str:
-    greeted = other.split()[0] if other else "there"
+    greeted = other.split()[0] if other else "team"
     message = letter(rng, greeted, filler(rng, 2), name)
     return f"New message from a customer:\n\n{message}"
 

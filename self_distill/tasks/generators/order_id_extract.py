@@ -67,7 +67,7 @@ def _email(rng: random.Random, written: str, body: list[str]) -> str:
 
 def _subject(rng: random.Random, written: str, body: list[str]) -> str:
     subject = f"Subject: Order {written} - {rng.choice(ISSUES)}"
-    return f"{subject}\n\n{letter(rng, 'there', body or filler(rng, 1), person(rng)[0])}"
+    return f"{subject}\n\n{letter(rng, 'team', body or filler(rng, 1), person(rng)[0])}"
 
 
 def _forwarded(rng: random.Random, written: str, body: list[str]) -> str:
