@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from self_distill.evidence import Embedder, EmbeddingCache, TaskClusterer
-from self_distill.tasks import FAMILIES, build_stream
+from self_distill.tasks import build_stream, family_names
 
 STREAM_CHUNK = 8000
 EMBED_TARGET = 200.0
@@ -35,11 +35,15 @@ ASSIGN_TARGET_MS = 20.0
 
 
 def distinct_texts(count: int, first_seed: int) -> list[str]:
-    """``count`` distinct task inputs from mixed streams (10 % one-offs), in stream order."""
+    """``count`` distinct task inputs from mixed streams (10 % one-offs), in stream order.
+
+    The streams hold the puzzle families only, so the figures stay comparable with earlier runs.
+    """
+    weights = {family: 1.0 for family in family_names("puzzle")}
     seen: dict[str, None] = {}
     seed = first_seed
     while len(seen) < count:
-        for task in build_stream({family: 1.0 for family in FAMILIES}, STREAM_CHUNK, 0.1, seed):
+        for task in build_stream(weights, STREAM_CHUNK, 0.1, seed):
             seen.setdefault(task.input)
         seed += 1
     return list(seen)[:count]

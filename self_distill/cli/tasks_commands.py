@@ -12,16 +12,19 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from self_distill.errors import UsageError
 from self_distill.tasks import (
     DIFFICULTIES,
     FAMILIES,
+    FAMILY_KINDS,
     MIXED,
     ONEOFF_FAMILY,
     Task,
     build_stream,
+    family_names,
     generate,
     generate_oneoff,
     load_task_file,
@@ -65,18 +68,28 @@ def tasks() -> None:
 
 
 @tasks.command("list")
-def list_families() -> None:
-    """List the generated families with their answer formats and difficulty knobs."""
+@click.option(
+    "--kind",
+    type=click.Choice(FAMILY_KINDS),
+    default=None,
+    help="Only reasoning puzzles or only everyday extraction/normalisation requests.",
+)
+def list_families(kind: str | None) -> None:
+    """List the generated families with their kind, answer formats and difficulty knobs."""
     table = Table(title="Generated task families")
-    for column in ("family", "answer format", "description", "difficulty knobs"):
+    table.add_column("family", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    for column in ("answer format", "description", "difficulty knobs"):
         table.add_column(column, overflow="fold")
-    for family in FAMILIES.values():
+    for name in family_names(kind) if kind else FAMILIES:
+        family = FAMILIES[name]
         knobs = "\n".join(f"{level}: {family.knobs[level]}" for level in DIFFICULTIES)
         table.add_row(
             family.name,
-            f"{family.answer_format}\n({family.answer_doc})",
-            family.description,
-            knobs,
+            family.kind,
+            escape(f"{family.answer_format}\n({family.answer_doc})"),
+            escape(family.description),
+            escape(knobs),
         )
     Console().print(table)
     click.echo(

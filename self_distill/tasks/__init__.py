@@ -1,7 +1,8 @@
 """Task suites: the data every experiment runs on, built so that it cannot fool us.
 
 - :class:`Task` and the scorers (``scorers.scorer_for``), one per answer format;
-- seeded generators with exact answers (``FAMILIES``, :func:`generate`);
+- seeded generators with exact answers (``FAMILIES``, :func:`generate`), reasoning puzzles and
+  everyday extraction and normalisation requests (:func:`family_names` selects by kind);
 - one door to a family's tasks (:func:`load_tasks`: a generated family, ``bbh:<task>``,
   ``cola`` or a data file) over the loaders for BIG-Bench-Hard JSON, CoLA TSV and JSONL
   (:func:`load_task_file`, :func:`write_jsonl`), and the one JSONL reader (:func:`read_jsonl`);
@@ -10,7 +11,15 @@
 - mixed streams with one-off noise (:func:`build_stream`).
 """
 
-from self_distill.tasks.generators import DIFFICULTIES, FAMILIES, MIXED, Family, generate
+from self_distill.tasks.generators import (
+    DIFFICULTIES,
+    FAMILIES,
+    FAMILY_KINDS,
+    MIXED,
+    Family,
+    family_names,
+    generate,
+)
 from self_distill.tasks.jsonl import JsonlRow, read_jsonl
 from self_distill.tasks.loaders import (
     infer_answer_format,
@@ -33,6 +42,7 @@ __all__ = [
     "CLASS_FORMATS",
     "DIFFICULTIES",
     "FAMILIES",
+    "FAMILY_KINDS",
     "MIXED",
     "ONEOFF_FAMILY",
     "SPLITS",
@@ -43,6 +53,7 @@ __all__ = [
     "TaskSplits",
     "TaskStats",
     "build_stream",
+    "family_names",
     "generate",
     "generate_oneoff",
     "infer_answer_format",

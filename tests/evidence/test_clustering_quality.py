@@ -1,6 +1,6 @@
 """Cluster quality on real MiniLM embeddings of a real mixed stream (a small exp001).
 
-600 tasks: the 8 generated families, 4 BIG-Bench-Hard tasks loaded from the shared data, and
+600 tasks: the 8 generated puzzle families, 4 BIG-Bench-Hard tasks loaded from the shared data, and
 10 % one-off requests. No embedding is faked here: these figures are the ones the agent gets.
 """
 
@@ -17,7 +17,7 @@ from self_distill.evidence import (
     cluster_tasks,
     score_clustering,
 )
-from self_distill.tasks import FAMILIES, ONEOFF_FAMILY, Task, build_stream, load_bbh
+from self_distill.tasks import ONEOFF_FAMILY, Task, build_stream, family_names, load_bbh
 from self_distill.tasks.reference_data import bbh_path
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -28,7 +28,7 @@ BBH = ("navigate", "hyperbaton", "object_counting", "logical_deduction_five_obje
 @pytest.fixture(scope="module")
 def stream() -> list[Task]:
     extra = {f"bbh:{name}": load_bbh(bbh_path(name)) for name in BBH}
-    weights = {family: 1.0 for family in FAMILIES} | {name: 1.0 for name in extra}
+    weights = {family: 1.0 for family in family_names("puzzle")} | {name: 1.0 for name in extra}
     return build_stream(weights, 600, noise=0.1, seed=0, extra=extra)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from self_distill.evidence import Embedder
-from self_distill.tasks import FAMILIES, build_stream, write_jsonl
+from self_distill.tasks import build_stream, family_names, write_jsonl
 from tests.support.cli import REPO
 from tests.support.cli import invoke_cli as run
 
@@ -24,7 +24,8 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def stream_file(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    tasks = build_stream({family: 1.0 for family in FAMILIES}, 240, noise=0.1, seed=3)
+    puzzles = family_names("puzzle")
+    tasks = build_stream({family: 1.0 for family in puzzles}, 240, noise=0.1, seed=3)
     embedder.embed([task.input for task in tasks])
     path = tmp_path_factory.mktemp("cli") / "stream.jsonl"
     write_jsonl(tasks, path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 
 BRACKETS = {"(": ")", "[": "]", "{": "}", "<": ">"}
 CLOSERS = set(BRACKETS.values())
@@ -156,3 +157,257 @@ def solve_date_question(text: str) -> dt.date:
         else:
             day += dt.timedelta(days=signed * (7 if unit == "week" else 1))
     return day
+
+
+# Everyday families. Each reader gets only the data part of a prompt (see data_part) and finds
+# the answer its own way, without the generators' code.
+
+
+def data_part(prompt: str) -> str:
+    """What a prompt asks about: everything after the instruction line and a "Text:" label."""
+    data = prompt.split("\n", 1)[1]
+    return re.sub(r"^(?:---\n|(?:Text|Message|Invoice): ?\n?)", "", data)
+
+
+_BRACKET_AT = re.compile(r"\s*[\[({]\s*at\s*[\])}]\s*", re.IGNORECASE)
+_BRACKET_DOT = re.compile(r"\s*[\[({]\s*dot\s*[\])}]\s*", re.IGNORECASE)
+_SPELLED_ADDRESS = re.compile(r"\b([\w+-]+(?: dot [\w+-]+)*) at ([\w-]+(?: dot [\w-]+)+)\b")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def find_email(text: str) -> str:
+    """The one e-mail address in ``text``, after undoing "[at]" and "at ... dot" spellings."""
+    plain = _BRACKET_DOT.sub(".", _BRACKET_AT.sub("@", text))
+    plain = _SPELLED_ADDRESS.sub(
+        lambda m: f"{m.group(1).replace(' dot ', '.')}@{m.group(2).replace(' dot ', '.')}", plain
+    )
+    found = {address.lower() for address in _ADDRESS.findall(plain)}
+    assert len(found) == 1, (found, text)
+    return found.pop()
+
+
+_MONTH_NUMBER = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTH_NUMBER.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_WEEKDAY_NUMBER = {name.lower(): i for i, name in enumerate(calendar.day_abbr)}
+_NAMED_DATES = (
+    # (pattern, which groups hold year, month name, day)
+    (re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})"), (3, 2, 1)),
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?(?: of)? ([A-Za-z]+),? (\d{4})"), (3, 2, 1)),
+    (re.compile(r"\b([A-Za-z]+) (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})"), (3, 1, 2)),
+)
+_YEAR_FIRST = re.compile(r"\b(\d{4})/(\d{2})/(\d{2})\b")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+_ROLE_WORDS = {
+    "due date": r"\bdue\b",
+    "delivery date": r"\bdeliver",
+    "start date": r"\bstart",
+    "renewal date": r"\brenew",
+    "appointment date": r"\bappointment\b",
+}
+
+
+def _dates_in(segment: str, day_first: bool | None) -> list[dt.date]:
+    found: dict[int, dt.date] = {}
+    for pattern, (year, month, day) in _NAMED_DATES:
+        for match in pattern.finditer(segment):
+            month_number = _MONTH_NUMBER.get(match.group(month).lower())
+            if month_number and match.start() not in found:
+                found[match.start()] = dt.date(
+                    int(match.group(year)), month_number, int(match.group(day))
+                )
+                weekday = re.search(r"([A-Z][a-z]{2}), $", segment[: match.start()])
+                if weekday:
+                    assert (
+                        _WEEKDAY_NUMBER[weekday.group(1).lower()] == found[match.start()].weekday()
+                    ), segment
+    for match in _YEAR_FIRST.finditer(segment):
+        found[match.start()] = dt.date(*map(int, match.groups()))
+    for match in _NUMERIC_DATE.finditer(segment):
+        assert day_first is not None, f"numeric date without a stated format: {segment!r}"
+        first, second, year = map(int, match.groups())
+        day, month = (first, second) if day_first else (second, first)
+        found[match.start()] = dt.date(year, month, day)
+    return list(found.values())
+
+
+def find_role_date(text: str, role: str) -> dt.date:
+    """The one date in a sentence or line that names ``role`` (a date elsewhere is not it)."""
+    day_first = (
+        True
+        if re.search(r"day/month/year|DD/MM/YYYY", text)
+        else False
+        if re.search(r"month/day/year|MM/DD/YYYY", text)
+        else None
+    )
+    segments = [part for line in text.splitlines() for part in re.split(r"(?<=[.!?])\s+", line)]
+    candidates = [
+        day
+        for segment in segments
+        if re.search(_ROLE_WORDS[role], segment, re.IGNORECASE)
+        for day in _dates_in(segment, day_first)
+    ]
+    assert len(candidates) == 1, (candidates, text)
+    return candidates[0]
+
+
+def count_dates(text: str) -> int:
+    """How many dates ``text`` holds, in any written form."""
+    day_first = bool(re.search(r"day/month/year|DD/MM/YYYY", text))
+    return sum(len(_dates_in(line, day_first)) for line in text.splitlines())
+
+
+_PHONE_LIKE = re.compile(r"(?:\+|\b00 ?)?\d[\d ().-]{7,}\d")
+
+
+def find_phone(text: str) -> str:
+    """The one phone number in ``text`` as E.164; numbers without a country code are US ones."""
+    numbers = set()
+    for match in _PHONE_LIKE.finditer(text):
+        written = match.group().replace("(0)", "")
+        digits = re.sub(r"\D", "", written)
+        if written.startswith("+"):
+            numbers.add("+" + digits)
+        elif written.startswith("00"):
+            numbers.add("+" + digits[2:])
+        elif len(digits) == 11 and digits.startswith("1"):
+            numbers.add("+" + digits)
+        elif len(digits) == 10:
+            numbers.add("+1" + digits)
+    assert len(numbers) == 1, (numbers, text)
+    number = numbers.pop()
+    if number.startswith("+1"):
+        assert len(number) == 12 and number[2] in "23456789" and number[5] in "23456789", number
+    return number
+
+
+_MONEY = re.compile(r"\d+(?:[ .,]\d{3})*[.,]\d{2}(?!\d)")
+# a line item: "3 x Lamp @ ..." (receipt), "- 3 x Lamp at ..." (email), "| Lamp | 3 |" (table),
+# '"Lamp",3,' (CSV)
+_ITEM_LINE = re.compile(r'^(?:- )?(\d+) x |^\| [^|]+ \| (\d+) \||^"[^"]+"[,;](\d+)[,;]')
+
+
+def cents(written: str) -> int:
+    """An amount such as "1,234.50", "1.234,50" or "1 234,50" in cents."""
+    digits = re.sub(r"\D", "", written)
+    assert written[-3] in ".,", written
+    return int(digits)
+
+
+def read_invoice(text: str) -> dict[str, int]:
+    """Summary amounts by label (total, subtotal, tax, shipping, discount) and the items' sum.
+
+    ``tax_basis_points`` is the tax rate the tax line states (8.25% -> 825).
+    ``items`` is recomputed as quantity times unit price for every line item the document
+    lists, so it checks the document's own arithmetic.
+    """
+    found: dict[str, int] = {"items": 0}
+    segments = [
+        part for line in text.splitlines() for part in re.split(r"(?<=[^.]\.)\s+(?=[A-Z])", line)
+    ]
+    for segment in segments:
+        amounts = [cents(a) for a in _MONEY.findall(segment)]
+        item = _ITEM_LINE.search(segment)
+        lower = segment.lower()
+        if item and amounts:
+            quantity = int(next(g for g in item.groups() if g))
+            found["items"] += quantity * amounts[0]
+            if len(amounts) > 1:
+                assert amounts[1] == quantity * amounts[0], segment
+            continue
+        for label, pattern in (
+            ("subtotal", r"\bsubtotal\b"),
+            ("total", r"\btotal\b|amount due|balance due"),
+            ("tax", r"\btax\b|\bvat\b"),
+            ("shipping", r"\bshipping\b"),
+            ("discount", r"\bdiscount\b"),
+        ):
+            if re.search(pattern, lower) and amounts:
+                assert label not in found, (label, text)
+                found[label] = amounts[-1]
+                rate = re.search(r"(\d+(?:\.\d+)?)%", segment)
+                if label == "tax" and rate:
+                    found["tax_basis_points"] = round(float(rate.group(1)) * 100)
+                break
+    return found
+
+
+_TITLES = {"dr", "mr", "mrs", "ms", "prof", "mx"}
+_SUFFIXES = {"jr", "sr", "ii", "iii", "phd", "md"}
+
+
+def first_last(written: str) -> str:
+    """ "Doe, Dr. Jane A." or "dr. jane ann doe, phd" -> "Jane Doe"."""
+    parts = [part.strip() for part in written.split(",")]
+    parts = [part for part in parts if part.lower().rstrip(".") not in _SUFFIXES]
+
+    def words(part: str) -> list[str]:
+        kept = []
+        for word in part.split():
+            bare = word.lower().rstrip(".")
+            if bare in _TITLES or bare in _SUFFIXES or len(bare) == 1:
+                continue
+            kept.append(word.capitalize())
+        return kept
+
+    if len(parts) == 2:
+        return f"{words(parts[1])[0]} {words(parts[0])[-1]}"
+    assert len(parts) == 1, written
+    given = words(parts[0])
+    return f"{given[0]} {given[-1]}"
+
+
+def find_customer_name(text: str) -> str:
+    """The customer's name as written: the customer field or column, or the letter's signer."""
+    for pattern in (
+        r"^(?:Customer|Full name): (.+)$",
+        r"[Cc]ustomer (.+?) (?:through|asked|this morning)",
+    ):
+        match = re.search(pattern, text, re.MULTILINE)
+        if match:
+            return match.group(1)
+    table = re.search(r"^(customer_name,.*)\n(.*)$", text, re.MULTILINE)
+    if table:
+        header, row = table.groups()
+        cells = re.findall(r'"[^"]*"|[^,]+', row)
+        return cells[header.split(",").index("customer_name")].strip('"')
+    lines = [line for line in text.splitlines() if line.strip() and line != "---"]
+    assert re.match(r"^[A-Z][a-z ]+,$", lines[-2]), text
+    return lines[-1]
+
+
+_ORDER_ID = re.compile(
+    r"\b[Oo]rder(?: (?:number|ID|no\.|reference))?(?: is)?:? #?([A-Z0-9]+(?:-[A-Z0-9]+)*)"
+)
+
+
+def find_order_id(text: str) -> str:
+    """The one identifier written right after the word "order" (with its label), without "#"."""
+    found = {m.group(1) for m in _ORDER_ID.finditer(text) if re.search(r"\d", m.group(1))}
+    assert len(found) == 1, (found, text)
+    return found.pop()
+
+
+_TITLE_PLACES = (
+    r"^Title: (.+)$",
+    r"^# (.+)$",
+    r"<h1>(.+)</h1>",
+    r'"title": "(.+?)", "author"',
+    r'"([^"\n]+)"',
+)
+
+
+def find_title(text: str) -> str:
+    """The post title: a Title field, a Markdown or HTML heading, a JSON field, or quoted."""
+    for pattern in _TITLE_PLACES:
+        match = re.search(pattern, text, re.MULTILINE)
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no title in {text!r}")
+
+
+def slug_by_unicode(title: str) -> str:
+    """A slug through Unicode decomposition: accents are the combining marks NFKD splits off."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    ascii_only = "".join(char for char in decomposed if not unicodedata.combining(char))
+    ascii_only = re.sub(r"['\u2019]", "", ascii_only.replace("&", " and ")).lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from self_distill.cli import cli, main
-from self_distill.tasks import FAMILIES, generate, load_jsonl, write_jsonl
+from self_distill.tasks import FAMILIES, family_names, generate, load_jsonl, write_jsonl
 from self_distill.tasks.reference_data import bbh_path, cola_path
 
 
@@ -20,11 +20,22 @@ def _run(*args: str) -> str:
     return result.output
 
 
-def test_list_shows_every_family_with_its_knobs() -> None:
+def test_list_shows_every_family_with_its_kind_and_knobs() -> None:
     output = _run("list")
     for name, family in FAMILIES.items():
         assert name in output and family.answer_format in output
     assert "hard:" in output
+    assert "everyday" in output and "puzzle" in output
+
+
+def test_list_kind_selects_everyday_or_puzzle_families() -> None:
+    everyday = _run("list", "--kind", "everyday")
+    assert all(name in everyday for name in family_names("everyday"))
+    assert "[at]/(at)" in everyday
+    assert not any(name in everyday for name in family_names("puzzle"))
+    puzzles = _run("list", "--kind", "puzzle")
+    assert all(name in puzzles for name in family_names("puzzle"))
+    assert "email_extract" not in puzzles
 
 
 def test_sample_jsonl_is_reproducible_and_loadable(tmp_path: Path) -> None:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from self_distill.errors import UsageError
-from self_distill.tasks import DIFFICULTIES, FAMILIES, generate, normalise_text
+from self_distill.tasks import (
+    DIFFICULTIES,
+    FAMILIES,
+    FAMILY_KINDS,
+    Task,
+    family_names,
+    generate,
+    normalise_text,
+)
 from self_distill.tasks.generators.agreement import ATTRACTORS, SUBJECTS, VERBS
 from self_distill.tasks.generators.date_arith import CLAMP_NOTES
 from self_distill.tasks.generators.pii_extract import ENTITY_TYPES
@@ -19,10 +28,21 @@ from self_distill.tasks.scorers import canonical_entity_value, scorer_for
 from tests.tasks.references import (
     brute_force_min_rooms,
     closes_properly,
+    count_dates,
+    data_part,
+    find_customer_name,
+    find_email,
+    find_order_id,
+    find_phone,
+    find_role_date,
+    find_title,
+    first_last,
     fits_in_rooms,
     iban_valid,
     luhn_valid,
     parse_slots,
+    read_invoice,
+    slug_by_unicode,
     solve_date_question,
 )
 
@@ -147,6 +167,135 @@ def test_arith_target_equals_python_evaluation(seed: int, difficulty: str) -> No
         expression = task.meta["expression"]
         assert expression in task.input and _EXPRESSION.match(expression)
         assert int(task.target) == eval(expression, {"__builtins__": {}})
+
+
+def _check_email_extract(task: Task) -> None:
+    assert task.target == find_email(data_part(task.input))
+    assert task.target == task.target.lower() and task.target.count("@") == 1
+
+
+def _check_date_normalise(task: Task) -> None:
+    role = task.meta["role"]
+    assert role in task.input.split("\n", 1)[0]
+    assert task.target == find_role_date(data_part(task.input), role).isoformat()
+
+
+def _check_phone_normalise(task: Task) -> None:
+    assert task.target == find_phone(data_part(task.input))
+    assert re.fullmatch(r"\+[1-9]\d{9,12}", task.target)
+
+
+def _check_invoice_total(task: Task) -> None:
+    amounts = read_invoice(data_part(task.input))
+    total = amounts["total"]
+    assert task.target == f"{total // 100}.{total % 100:02d}"
+    adjusted = amounts.get("subtotal", amounts["items"])
+    adjusted += amounts.get("tax", 0) + amounts.get("shipping", 0) - amounts.get("discount", 0)
+    if "subtotal" in amounts or amounts["items"]:
+        assert total == adjusted
+    if "subtotal" in amounts and amounts["items"]:
+        assert amounts["subtotal"] == amounts["items"]
+    if "tax" in amounts:
+        exact = amounts["subtotal"] * amounts["tax_basis_points"]
+        assert -5_000 < amounts["tax"] * 10_000 - exact <= 5_000
+
+
+def _check_name_normalise(task: Task) -> None:
+    assert task.target == first_last(find_customer_name(data_part(task.input)))
+    other = task.meta["other_person"]
+    assert other is None or (other.split()[0] in task.input and other != task.target)
+
+
+def _check_order_id_extract(task: Task) -> None:
+    assert task.target == find_order_id(data_part(task.input))
+    assert not task.target.startswith("#")
+
+
+def _check_title_slug(task: Task) -> None:
+    assert task.target == slug_by_unicode(find_title(data_part(task.input)))
+    assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", task.target)
+
+
+# everyday family -> its check against the independent reader in tests/tasks/references.py
+EVERYDAY_CHECKS: dict[str, Callable[[Task], None]] = {
+    "email_extract": _check_email_extract,
+    "date_normalise": _check_date_normalise,
+    "phone_normalise": _check_phone_normalise,
+    "invoice_total": _check_invoice_total,
+    "name_normalise": _check_name_normalise,
+    "order_id_extract": _check_order_id_extract,
+    "title_slug": _check_title_slug,
+}
+
+
+@PROPERTY
+@given(family=st.sampled_from(sorted(EVERYDAY_CHECKS)), seed=SEEDS, difficulty=LEVELS)
+def test_everyday_targets_equal_the_independent_readers_answer(
+    family: str, seed: int, difficulty: str
+) -> None:
+    for task in _tasks(family, seed, difficulty):
+        EVERYDAY_CHECKS[family](task)
+
+
+@pytest.mark.parametrize("family", sorted(EVERYDAY_CHECKS))
+def test_everyday_targets_equal_the_readers_answer_on_many_hard_tasks(family: str) -> None:
+    for task in generate(family, 300, seed=13, difficulty="hard"):
+        EVERYDAY_CHECKS[family](task)
+
+
+def test_every_everyday_family_has_a_reference_check() -> None:
+    assert sorted(EVERYDAY_CHECKS) == sorted(family_names("everyday"))
+
+
+def test_first_last_reads_every_way_a_name_is_written() -> None:
+    for written in ("Doe, Jane", "DOE, Jane A.", "Dr. Jane Ann Doe, PhD", "jane a. doe jr."):
+        assert first_last(written) == "Jane Doe"
+    assert first_last("Mx. Jane Doe III") == "Jane Doe"
+
+
+@pytest.mark.parametrize("family", family_names("everyday"))
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_everyday_families_make_300_distinct_tasks_per_difficulty(
+    family: str, difficulty: str
+) -> None:
+    tasks = generate(family, 300, seed=11, difficulty=difficulty)
+    assert len({normalise_text(t.input) for t in tasks}) == 300
+    assert len({t.target for t in tasks}) >= 150
+    assert len({t.meta["layout"] for t in tasks}) >= 4
+
+
+@pytest.mark.parametrize("family", family_names("everyday"))
+def test_everyday_hard_tasks_carry_their_look_alikes(family: str) -> None:
+    tasks = generate(family, 200, seed=12, difficulty="hard")
+    texts = [data_part(t.input) for t in tasks]
+    if family == "email_extract":
+        kinds = Counter(kind for t in tasks for kind in t.meta["distractors"])
+        assert set(kinds) == {"handle", "website", "url_with_at", "at_in_prose", "file_name"}
+        assert sum(t.meta["layout"] in ("spelled_out", "bracketed") for t in tasks) > 30
+    elif family == "date_normalise":
+        assert all(count_dates(text) >= 2 for text in texts)
+    elif family == "phone_normalise":
+        assert 0.3 < sum(not t.target.startswith("+1") for t in tasks) / 200 < 0.7
+        assert sum("(0)" in text for text in texts) > 5
+    elif family == "invoice_total":
+        assert {t.meta["money"] for t in tasks} >= {"euro_comma", "eur_code_comma", "euro_space"}
+        assert sum("Discount" in text or "DISCOUNT" in text for text in texts) > 50
+    elif family == "name_normalise":
+        assert all(t.meta["other_person"] for t in tasks)
+    elif family == "order_id_extract":
+        kinds = Counter(kind for t in tasks for kind in t.meta["distractors"])
+        assert kinds["ticket"] > 20 and kinds["other_order"] > 20
+    else:
+        assert sum(any(not c.isascii() for c in t.meta["title"]) for t in tasks) > 100
+
+
+def test_families_are_puzzles_or_everyday_requests() -> None:
+    assert family_names("puzzle") == list(FAMILIES)[:8]
+    assert len(family_names("everyday")) >= 6
+    assert set(family_names("puzzle")) | set(family_names("everyday")) == set(FAMILIES)
+    assert all(FAMILIES[name].kind in FAMILY_KINDS for name in FAMILIES)
+    with pytest.raises(UsageError, match="unknown family kind"):
+        family_names("chores")
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

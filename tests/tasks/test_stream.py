@@ -13,6 +13,7 @@ from self_distill.tasks import (
     FAMILIES,
     ONEOFF_FAMILY,
     build_stream,
+    family_names,
     generate,
     generate_oneoff,
     load_bbh,
@@ -33,7 +34,7 @@ def bbh_extra():
 
 @pytest.fixture(scope="module")
 def evidence_stream(bbh_extra):
-    weights = dict.fromkeys([*FAMILIES, *bbh_extra], 1.0)
+    weights = dict.fromkeys([*family_names("puzzle"), *bbh_extra], 1.0)
     return build_stream(weights, 1000, noise=0.1, seed=11, extra=bbh_extra)
 
 
@@ -41,10 +42,18 @@ def test_evidence_stream_has_all_twelve_families_and_ten_percent_noise(evidence_
     counts = Counter(task.family for task in evidence_stream)
     assert len(evidence_stream) == 1000
     assert counts.pop(ONEOFF_FAMILY) == 100
-    assert set(counts) == {*FAMILIES, *(f"bbh:{name}" for name in BBH_TASKS)}
+    assert set(counts) == {*family_names("puzzle"), *(f"bbh:{name}" for name in BBH_TASKS)}
     assert set(counts.values()) == {75}
     assert len({task.id for task in evidence_stream}) == 1000
     assert len({normalise_text(task.input) for task in evidence_stream}) == 1000
+
+
+def test_stream_mixes_everyday_and_puzzle_families_without_duplicates() -> None:
+    built = build_stream(dict.fromkeys(FAMILIES, 1.0), 600, noise=0.1, seed=2)
+    counts = Counter(task.family for task in built)
+    assert set(counts) == {*FAMILIES, ONEOFF_FAMILY}
+    assert set(family_names("everyday")) <= set(counts)
+    assert len({normalise_text(task.input) for task in built}) == 600
 
 
 def test_stream_is_shuffled_not_grouped(evidence_stream) -> None:

@@ -17,6 +17,10 @@ from self_distill.tasks.task import Task, normalise_text
 
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 MIXED = "mixed"
+# What a family stands for: "puzzle" families are reasoning exercises (sorting, brackets, room
+# counts); "everyday" families are the extraction, normalisation and conversion requests teams
+# send to LLMs every day. Experiments select on it, e.g. to keep earlier results comparable.
+FAMILY_KINDS: tuple[str, ...] = ("puzzle", "everyday")
 _ATTEMPTS_PER_TASK = 200
 
 
@@ -38,7 +42,8 @@ class Family:
 
     ``classes`` is set when the answer is a class; the loop then hands ``make`` a label drawn
     from an exactly balanced, shuffled sequence, and ``make`` must produce a sample with it.
-    ``answer_doc`` is the canonical answer format in words.
+    ``answer_doc`` is the canonical answer format in words; ``kind`` is one of
+    :data:`FAMILY_KINDS`.
     """
 
     name: str
@@ -48,6 +53,14 @@ class Family:
     knobs: dict[str, str]
     make: Maker
     classes: tuple[str, ...] | None = None
+    kind: str = "puzzle"
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAMILY_KINDS:
+            raise UsageError(
+                f"family {self.name!r}: unknown kind {self.kind!r}; use one of "
+                f"{', '.join(FAMILY_KINDS)}"
+            )
 
 
 def balanced_labels(classes: tuple[str, ...], n: int, rng: random.Random) -> list[str]:
