@@ -54,7 +54,6 @@ from self_distill.evidence import (
 from self_distill.report.artifacts import run_dir, write_manifest
 from self_distill.tasks import ONEOFF_FAMILY, Task, build_stream, family_names, load_tasks
 
-REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BBH = "navigate,hyperbaton,object_counting,logical_deduction_five_objects"
 ARI_TARGET = 0.9
 ONEOFF_TARGET = 0.8
