@@ -103,3 +103,25 @@ def test_empty_store_lists_nothing(tmp_path: Path) -> None:
     code, out, err = skills(tmp_path / "none", "list")
     assert code == 0, err
     assert "no skills in" in out
+
+
+def test_list_and_show_survive_a_corrupt_verification_and_manifest(store: Path) -> None:
+    """Issue 17.7 through the CLI: one broken file never hides the rest of the store."""
+    (store / "word-sort" / "v2" / "verification.json").write_text("{broken")
+    code, out, err = skills(store, "list", "--json")
+    assert code == 0, err
+    assert [e["version"] for e in json.loads(out)["skills"]] == [1, 2]
+    (store / "word-sort" / "v1" / "manifest.json").write_text("[]")
+    code, _, err = skills(store, "show", "word-sort@1")
+    assert code == 1 and "v1/manifest.json: malformed manifest" in err
+
+
+def test_reverify_reads_examples_with_unicode_line_separators(store: Path) -> None:
+    """Issue 17.2: examples.jsonl holding U+2028 inside a string is valid JSON Lines."""
+    path = store / "word-sort" / "v2" / "examples.jsonl"
+    rows = [json.loads(line) for line in path.read_text().split("\n") if line]
+    rows[0]["input"] = rows[0]["input"] + "\u2028"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    code, out, err = skills(store, "reverify", "word-sort@2", "--json")
+    assert code == 0, err
+    assert '"accepted": true' in out

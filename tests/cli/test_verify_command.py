@@ -120,3 +120,28 @@ def test_shown_fraction_sets_the_split(
     assert (verdict["n_shown"], verdict["n_heldout"]) == (10, 30)
     bad = ["verify", str(skill), "--data", str(data), "--shown-fraction", "1.5"]
     assert run(bad, capsys)[0] == 2
+
+
+def test_verify_reads_bbh_json_and_cola_tsv_like_create(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17.9: `verify --data` took only JSONL and named a misleading field for the others."""
+    from self_distill.tasks.reference_data import bbh_path, cola_path
+
+    sort = tmp_path / "sort.py"
+    sort.write_text(
+        "import re\n\ndef solve(text):\n"
+        "    words = text.split('List:', 1)[1].split()\n"
+        "    return ' '.join(sorted(words))\n"
+    )
+    code, out, err = run(
+        ["verify", str(sort), "--data", str(bbh_path("word_sorting")), "--json"], capsys
+    )
+    assert code == 0, err
+    verdict = json.loads(out)
+    assert verdict["accepted"] is True and verdict["n_heldout"] == 125
+    constant = tmp_path / "one.py"
+    constant.write_text("def solve(text):\n    return '1'\n")
+    code, out, err = run(["verify", str(constant), "--data", str(cola_path()), "--json"], capsys)
+    assert code == 0, err
+    assert "below_baseline" in json.loads(out)["reasons"]

@@ -127,7 +127,26 @@ class SkillManifest:
                 f"{where}: malformed manifest (missing {missing or 'nothing'}, unknown "
                 f"{unknown or 'nothing'}); restore it from the index or delete the version folder"
             )
-        try:
-            return cls(**values)
-        except TypeError as error:
-            raise SkillError(f"{where}: malformed manifest ({error})") from error
+        for name, value in values.items():
+            if not _has_type(value, _FIELD_TYPES[name]):
+                raise SkillError(
+                    f"{where}: malformed manifest ({name} is {value!r}, expected "
+                    f"{_FIELD_TYPES[name]}); restore it from the index or delete the version folder"
+                )
+        return cls(**values)
+
+
+_FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(SkillManifest)}
+
+
+def _has_type(value: Any, declared: str) -> bool:
+    """Whether ``value`` fits a manifest field's declared type (the few shapes they use)."""
+    optional = declared.endswith("| None")
+    if value is None:
+        return optional
+    base = declared.removesuffix("| None").strip()
+    if base == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if base.startswith("dict"):
+        return isinstance(value, dict)
+    return isinstance(value, str)

@@ -165,7 +165,7 @@ class SkillStore:
             existing = self._versions_unlocked(draft.id)
             active = [s for s in existing if s.manifest.status == "active"]
             parent = (active or existing or [None])[-1]
-            version = max((s.manifest.version for s in existing), default=0) + 1
+            version = self._last_version_number(draft.id) + 1
             now = utc_timestamp()
             manifest = replace(
                 draft,
@@ -186,21 +186,28 @@ class SkillStore:
         return stored
 
     def get(self, ref: str) -> StoredSkill:
-        """The version ``ref`` names: ``id@N`` exactly, or ``id`` for its active (else newest)."""
+        """The version ``ref`` names: ``id@N`` exactly, or ``id`` for its active (else newest
+        readable) version. A version whose files are corrupt is named with what is wrong."""
         skill_id, _, number = ref.partition("@")
         versions = self._versions_unlocked(check_skill_id(skill_id))
+        if number and not number.isdigit():
+            raise SkillError(f"bad skill reference {ref!r}; use ID or ID@VERSION (e.g. sort@2)")
+        if number:
+            for stored in versions:
+                if stored.manifest.version == int(number):
+                    return stored
+            folder = self.root / skill_id / f"v{int(number)}"
+            if folder.is_dir():
+                _load(folder)
         if not versions:
+            unreadable = self._last_version_number(skill_id)
+            detail = f" ({unreadable} unreadable version folders)" if unreadable else ""
             raise SkillError(
-                f"no skill {skill_id!r} in {self.root}; see `self-distill skills list`"
+                f"no skill {skill_id!r} in {self.root}{detail}; see `self-distill skills list`"
             )
         if not number:
             active = [s for s in versions if s.manifest.status == "active"]
             return (active or versions)[-1]
-        if not number.isdigit():
-            raise SkillError(f"bad skill reference {ref!r}; use ID or ID@VERSION (e.g. sort@2)")
-        for stored in versions:
-            if stored.manifest.version == int(number):
-                return stored
         known = ", ".join(s.ref for s in versions)
         raise SkillError(f"no version {number} of {skill_id!r} in {self.root}; known: {known}")
 
@@ -287,6 +294,14 @@ class SkillStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _last_version_number(self, skill_id: str) -> int:
+        """The highest version number with a folder, readable or not: a corrupt version keeps its
+        number, so the next version never collides with it."""
+        skill_dir = self.root / skill_id
+        if not skill_dir.is_dir():
+            return 0
+        return max((int(p.name[1:]) for p in _version_folders(skill_dir)), default=0)
 
     def _versions_unlocked(self, skill_id: str) -> list[StoredSkill]:
         skill_dir = self.root / skill_id

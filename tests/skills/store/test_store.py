@@ -265,3 +265,42 @@ def test_examples_with_unicode_line_separators_round_trip(tmp_path: Path) -> Non
     examples = [(LabelledExample("a\u2028b\u2029c\x85d", "x\u2028y"), "shown")]
     stored = SkillStore(tmp_path).add(draft(), CODE, examples=examples)
     assert stored.examples() == examples
+
+
+def test_a_corrupt_newest_version_keeps_its_number_and_is_named(tmp_path: Path) -> None:
+    """Issue 17.7: the next version used to collide with a corrupt one ("Directory not empty")
+    and `show` said "no version"; now the corrupt folder keeps its number and says what broke."""
+    store = SkillStore(tmp_path)
+    store.add(draft(), CODE)
+    broken = store.add(draft(), CODE)
+    (broken.path / "manifest.json").write_text("{ not json")
+
+    third = store.add(draft(), CODE + "# v3\n")
+    assert third.ref == "word-sort@3" and third.manifest.parent == "word-sort@1"
+    with pytest.raises(SkillError, match=r"manifest\.json: not valid JSON"):
+        store.get("word-sort@2")
+    assert [s.ref for s in store.versions("word-sort")] == ["word-sort@1", "word-sort@3"]
+    scan = store.scan()
+    assert len(scan.problems) == 1 and "v2" in scan.problems[0]
+
+
+def test_a_corrupt_verification_record_does_not_fail_the_index(tmp_path: Path) -> None:
+    store = SkillStore(tmp_path)
+    stored = store.add(draft(), CODE, verification=record(True))
+    store.add(draft("rejected", skill_id="other"), CODE, verification=record(False))
+    (stored.path / "verification.json").write_text('{"verdict": 1}')
+    entries = {entry["id"]: entry for entry in store.rebuild_index()}
+    assert set(entries) == {"word-sort", "other"}
+    assert "malformed verification record" in entries["word-sort"]["problem"]
+    assert entries["other"]["problem"] is None and entries["other"]["heldout_accuracy"] == 0.9
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("version", "1"), ("creation_tokens", True), ("parent", 3), ("creation", []), ("id", None)],
+)
+def test_manifest_field_types_are_checked(tmp_path: Path, field: str, value: object) -> None:
+    stored = SkillStore(tmp_path).add(draft(), CODE)
+    manifest = json.loads((stored.path / "manifest.json").read_text())
+    with pytest.raises(SkillError, match=f"malformed manifest \\({field} is"):
+        SkillManifest.from_dict({**manifest, field: value}, "m.json")
