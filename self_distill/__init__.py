@@ -1,9 +1,9 @@
 """self-distill: turn recurring LLM work into verified code and small local models.
 
 The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
-``cluster_tasks``, ``create_skill``, ``verify_skill``, ``open_store``, ``open_ledger`` and
-``evaluate_model``. It is imported on first use, so ``import self_distill`` (and the CLI's
-``--help``) stays fast.
+``cluster_tasks``, ``create_skill``, ``verify_skill``, ``open_store``, ``open_ledger``,
+``evaluate_model``, ``run_agent``, ``answer`` and ``read_stream``. It is imported on first use,
+so ``import self_distill`` (and the CLI's ``--help``) stays fast.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 
 _API_NAMES = frozenset(
     {
+        "answer",
+        "read_stream",
+        "run_agent",
         "cluster_tasks",
         "create_skill",
         "evaluate_model",

@@ -16,9 +16,10 @@ to use other settings; pass objects (a generator, a store, an open ledger) to sh
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,13 @@ from self_distill.skills.store.skill_store import SkillStore
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.skills.verification.verdict import Verdict
 from self_distill.skills.verification.verifier import verify_skill as _verify_code
-from self_distill.tasks import ONEOFF_FAMILY, Task, load_tasks
+from self_distill.tasks import ONEOFF_FAMILY, Task, load_jsonl, load_tasks
+from self_distill.tasks.jsonl import parse_jsonl
+from self_distill.tasks.loaders import tasks_from_rows
 
 if TYPE_CHECKING:
+    from self_distill.agent.agent import Answer
+    from self_distill.agent.config import AgentConfig
     from self_distill.evidence import ClusterConfig, EvidenceResult
 
 TaskData = str | Path | Sequence[Task]
@@ -295,3 +300,117 @@ def evaluate_model(
         finally:
             opened.finish_run(run_id, status)
     return evaluation
+
+
+@dataclass(frozen=True)
+class AgentRun:
+    """A finished agent run: its summary (from the ledger), the tasks and their answers, and
+    the stream lines that were skipped as malformed."""
+
+    summary: dict[str, Any]
+    tasks: tuple[Task, ...]
+    answers: tuple[Answer, ...]
+    skipped_lines: tuple[str, ...] = ()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per task (the ``--out`` JSONL)."""
+        from self_distill.agent.agent import answers_of
+
+        return answers_of(self.tasks, self.answers)
+
+
+def read_stream(
+    source: str | Path | Sequence[Task], *, skip_bad_lines: bool = False
+) -> tuple[list[Task], list[str]]:
+    """The tasks of a stream (a task source, ``-`` for JSONL on standard input, or a list) and
+    the messages of lines skipped as malformed (only with ``skip_bad_lines``)."""
+    skipped: list[str] | None = [] if skip_bad_lines else None
+    if not isinstance(source, str | Path):
+        return list(source), []
+    if str(source) == "-":
+        rows = parse_jsonl(sys.stdin.read(), "<stdin>", skipped=skipped)
+        tasks = tasks_from_rows(rows, Path("stdin"), skipped=skipped)
+    elif str(source).lower().endswith(".jsonl"):
+        tasks = load_jsonl(source, skipped=skipped)
+    else:
+        tasks = load_tasks(source)
+    if not tasks:
+        raise UsageError(f"{source}: the stream holds no tasks")
+    return tasks, list(skipped or [])
+
+
+def run_agent(
+    stream: str | Path | Sequence[Task],
+    *,
+    model: ModelLike | None = None,
+    creator: ModelLike | None = None,
+    labels: str = "feedback",
+    config: AgentConfig | None = None,
+    store: SkillStore | str | Path | None = None,
+    ledger: Ledger | str | Path | None = None,
+    run_id: str | None = None,
+    resume: str | None = None,
+    skip_bad_lines: bool = False,
+    allow_missing_layers: bool = False,
+    progress: Callable[[Answer], None] | None = None,
+    settings: Settings | None = None,
+) -> AgentRun:
+    """Answer every task of ``stream`` with the agent (skills, students, the model), learning
+    skills online; every call and route is in the ledger under one ``agent`` run.
+
+    ``labels`` is ``feedback`` (the data's targets), ``teacher`` (the model's answers) or
+    ``none``. ``resume`` continues a killed run (same stream, same order): answered tasks are
+    replayed from the ledger and no model call is made or recorded twice.
+    """
+    from self_distill.agent.agent import Agent
+    from self_distill.agent.config import AgentConfig
+    from self_distill.agent.summary import run_summary
+
+    settings = settings or load_settings()
+    tasks, skipped = read_stream(stream, skip_bad_lines=skip_bad_lines)
+    agent_config = config or AgentConfig(labels=labels)  # type: ignore[arg-type]
+    generator = _generator(model, settings.default_model, settings)
+    writer = _generator(creator, settings.creator_model, settings) if creator else generator
+    skills = store if isinstance(store, SkillStore) else open_store(store, settings=settings)
+    options = {"allow_missing_layers": True} if allow_missing_layers else None
+    with open_ledger(ledger, settings=settings) as opened:
+        if resume is not None:
+            agent_config = AgentConfig(**opened.run_params(resume)["config"])
+        with Agent(
+            generator,
+            ledger=opened,
+            store=skills,
+            creator=writer,
+            config=agent_config,
+            run_id=run_id,
+            resume=resume,
+            sandbox_options=options,
+            params={"stream": str(stream) if isinstance(stream, str | Path) else "tasks"},
+        ) as agent:
+            answers = agent.run(tasks, progress=progress)
+            agent.save_router()
+            run = agent.run_id
+        summary = run_summary(opened, run)
+    summary["skipped_lines"] = skipped
+    return AgentRun(summary, tuple(tasks), tuple(answers), tuple(skipped))
+
+
+def answer(
+    text: str,
+    *,
+    model: ModelLike | None = None,
+    store: SkillStore | str | Path | None = None,
+    ledger: Ledger | str | Path | None = None,
+    allow_missing_layers: bool = False,
+    settings: Settings | None = None,
+) -> Answer:
+    """Route one task with the current store: the skill an agent run left for its cluster, or
+    the model (default: the settings' ``default_model``)."""
+    from self_distill.agent.single import answer_once
+
+    settings = settings or load_settings()
+    generator = _generator(model, settings.default_model, settings)
+    skills = store if isinstance(store, SkillStore) else open_store(store, settings=settings)
+    options = {"allow_missing_layers": True} if allow_missing_layers else None
+    with open_ledger(ledger, settings=settings) as opened:
+        return answer_once(text, generator, store=skills, ledger=opened, sandbox_options=options)

@@ -14,6 +14,7 @@ from typing import Any
 
 from self_distill.errors import UsageError
 from self_distill.ledger import RecordedModel
+from self_distill.models.base import Message
 from self_distill.stats import wilson_interval
 from self_distill.tasks import Task, scorer_for, task_stats
 
@@ -23,15 +24,21 @@ DIRECT_ANSWER_SYSTEM = "Answer with the final answer only, no explanation."
 TaskProgress = Callable[[Task], None]
 
 
+def direct_messages(text: str, system: str = DIRECT_ANSWER_SYSTEM) -> list[Message]:
+    """The messages of a direct answer to ``text``: the plain-model baseline's prompt, which the
+    agent's model tier sends too, so both arms of a comparison ask the model the same thing."""
+    return [{"role": "system", "content": system}, {"role": "user", "content": text}]
+
+
 @dataclass(frozen=True)
 class TaskAnswer:
-    """One task's answer from the model and its score in [0, 1]."""
+    """One task's answer from the model and its score in [0, 1] (None: no reference answer)."""
 
     id: str
     family: str
     target: str
     answer: str
-    score: float
+    score: float | None
     tokens: int
     latency_s: float
     cached: bool
@@ -39,13 +46,15 @@ class TaskAnswer:
 
 @dataclass(frozen=True)
 class FamilyScore:
-    """One family: accuracy with its 95% interval next to the majority-class baseline."""
+    """One family: accuracy with its 95% interval next to the majority-class baseline, over its
+    scorable tasks (``n_scored``; accuracy None when there are none, as for one-off requests)."""
 
     family: str
     n: int
-    accuracy: float
-    ci95: tuple[float, float]
-    majority_baseline: float
+    n_scored: int
+    accuracy: float | None
+    ci95: tuple[float, float] | None
+    majority_baseline: float | None
     tokens: int
     tokens_per_task: float
     latency_s: float
@@ -80,19 +89,13 @@ def evaluate_answers(
 ) -> ModelEvaluation:
     """Ask ``model`` every task once and score the answers (families in first-seen order).
 
-    Tasks without a reference answer (``free``) cannot be scored: a :class:`UsageError`.
+    Tasks without a reference answer (``free``) are answered (they cost tokens) but not scored.
     """
     if not tasks:
         raise UsageError("no tasks to evaluate; give at least one task")
-    unscorable = [task.id for task in tasks if not task.scorable]
-    if unscorable:
-        raise UsageError(
-            f"{len(unscorable)} tasks have no reference answer (first: {unscorable[0]}); "
-            "leave out free-form tasks"
-        )
     answers: list[TaskAnswer] = []
     for task in tasks:
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": task.input}]
+        messages = direct_messages(task.input, system)
         completion = model.complete(messages, purpose="solve", max_tokens=max_tokens, seed=seed)
         answers.append(
             TaskAnswer(
@@ -100,7 +103,7 @@ def evaluate_answers(
                 family=task.family,
                 target=task.target,
                 answer=completion.text,
-                score=scorer_for(task.answer_format)(completion.text, task.target),
+                score=score_answer(task, completion.text),
                 tokens=completion.input_tokens + completion.output_tokens,
                 latency_s=completion.latency_s,
                 cached=completion.cached,
@@ -111,6 +114,11 @@ def evaluate_answers(
     return ModelEvaluation(model.spec, model.run_id, _family_scores(tasks, answers), tuple(answers))
 
 
+def score_answer(task: Task, answer: str) -> float | None:
+    """The task's scorer on ``answer``; None for a task without a reference answer."""
+    return scorer_for(task.answer_format)(answer, task.target) if task.scorable else None
+
+
 def _family_scores(tasks: Sequence[Task], answers: Sequence[TaskAnswer]) -> tuple[FamilyScore, ...]:
     by_family: dict[str, list[TaskAnswer]] = defaultdict(list)
     for answer in answers:
@@ -118,15 +126,17 @@ def _family_scores(tasks: Sequence[Task], answers: Sequence[TaskAnswer]) -> tupl
     baselines = task_stats(list(tasks)).families
     scores = []
     for family, rows in by_family.items():
-        correct = sum(row.score for row in rows)
+        scored = [row.score for row in rows if row.score is not None]
+        correct = sum(scored)
         tokens = sum(row.tokens for row in rows)
         scores.append(
             FamilyScore(
                 family=family,
                 n=len(rows),
-                accuracy=correct / len(rows),
-                ci95=wilson_interval(correct, len(rows)),
-                majority_baseline=baselines[family].majority_accuracy or 0.0,
+                n_scored=len(scored),
+                accuracy=correct / len(scored) if scored else None,
+                ci95=wilson_interval(correct, len(scored)) if scored else None,
+                majority_baseline=baselines[family].majority_accuracy,
                 tokens=tokens,
                 tokens_per_task=tokens / len(rows),
                 latency_s=sum(row.latency_s for row in rows),

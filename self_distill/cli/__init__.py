@@ -27,6 +27,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "create": "self_distill.cli.create_command:create",
     "skills": "self_distill.cli.skills_commands:skills",
     "experiment": "self_distill.cli.experiment_commands:experiment",
+    "agent": "self_distill.cli.agent_commands:agent",
+    "answer": "self_distill.cli.agent_commands:answer_command",
+    "report": "self_distill.cli.agent_commands:report",
 }
 
 

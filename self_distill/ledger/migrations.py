@@ -63,10 +63,70 @@ def m003_run_process(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
 
 
+def m005_agent_routes(db: sqlite3.Connection) -> None:
+    """The agent's journal: every task it answered with its route, each clustering it made, and
+    each event of a skill's life (creation tried, activated, demoted). With these a killed run
+    resumes where it stopped, and a report reads a run's savings from the ledger alone."""
+    db.execute(
+        """
+        CREATE TABLE agent_tasks (
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            seq INTEGER NOT NULL,
+            task_id TEXT,
+            family TEXT,
+            input_sha TEXT NOT NULL,
+            cluster INTEGER,
+            route TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            skill TEXT,
+            answer TEXT NOT NULL,
+            target TEXT,
+            label TEXT,
+            correct REAL,
+            tokens INTEGER NOT NULL,
+            latency_s REAL NOT NULL,
+            last_call_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE agent_clusters (
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            seq INTEGER NOT NULL,
+            cluster INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            threshold REAL NOT NULL,
+            PRIMARY KEY (run_id, seq, cluster)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE agent_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            cluster INTEGER,
+            skill TEXT,
+            tokens INTEGER NOT NULL DEFAULT 0,
+            detail_json TEXT NOT NULL DEFAULT '{}',
+            last_call_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX agent_events_by_run ON agent_events(run_id, seq)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_and_model_calls", m001_runs_and_model_calls),
     ("m002_model_call_cpu_time", m002_model_call_cpu_time),
     ("m003_run_process", m003_run_process),
+    ("m005_agent_routes", m005_agent_routes),
 ]
 
 

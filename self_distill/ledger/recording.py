@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import Counter
 
 from self_distill.errors import ModelError
 from self_distill.ledger.store import Ledger
@@ -22,12 +23,25 @@ class RecordedModel:
 
     Failed calls are recorded with their error and the error is re-raised, so a ledger shows
     every attempt, not only the successes.
+
+    ``already_recorded`` counts (purpose, prompt hash) pairs this run recorded before it was
+    killed but never used (see :class:`~self_distill.ledger.agent_journal.AgentJournal`): a
+    resumed run makes those calls again (the response cache answers them) without recording
+    them a second time, so no call is counted twice.
     """
 
-    def __init__(self, generator: TextGenerator, ledger: Ledger, run_id: str) -> None:
+    def __init__(
+        self,
+        generator: TextGenerator,
+        ledger: Ledger,
+        run_id: str,
+        *,
+        already_recorded: Counter[tuple[str, str]] | None = None,
+    ) -> None:
         self.generator = generator
         self.ledger = ledger
         self.run_id = run_id
+        self.already_recorded = already_recorded if already_recorded is not None else Counter()
 
     @property
     def spec(self) -> str:
@@ -43,6 +57,12 @@ class RecordedModel:
         seed: int | None = 0,
         stop: list[str] | tuple[str, ...] | None = None,
     ) -> Completion:
+        key = (purpose, prompt_hash(messages))
+        if self.already_recorded[key] > 0:
+            self.already_recorded[key] -= 1
+            return self.generator.complete(
+                messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop
+            )
         cpu_before = time.process_time()
         try:
             completion = self.generator.complete(

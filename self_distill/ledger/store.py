@@ -24,6 +24,7 @@ from self_distill.models.base import Completion
 from self_distill.sqlite_files import DatabaseKind, open_database
 
 PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow"})
+"""Why a call was made. ``shadow``: a drift-watch check of a local answer against the model."""
 
 LEDGER_KIND = DatabaseKind(
     name="ledger",
@@ -94,9 +95,40 @@ class Ledger:
                 self._db.execute("ROLLBACK")
             raise LedgerError(f"cannot write to ledger {self.path}: {error}") from error
 
-    def start_run(self, kind: str, params: dict[str, Any] | None = None) -> str:
-        """Open a run (an experiment, a CLI call) owned by this process; returns its id."""
-        run_id = uuid.uuid4().hex[:16]
+    def write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """Run one statement in its own write transaction (for the ledger's own journals)."""
+        return self._write(sql, params)
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read statement."""
+        return self._db.execute(sql, params).fetchall()
+
+    def reopen_run(self, run_id: str) -> None:
+        """Take over a run again (``--resume``): this process owns it and it is ``running``."""
+        process = current_process()
+        self._write(
+            "UPDATE runs SET status = 'running', finished_at = NULL, pid = ?, process_start = ?, "
+            "host = ? WHERE id = ?",
+            (process.pid, process.start, process.host, run_id),
+        )
+
+    def run_params(self, run_id: str) -> dict[str, Any]:
+        """The parameters a run was started with."""
+        row = self._db.execute("SELECT params_json FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise LedgerError(f"no run {run_id!r} in {self.path}; see `self-distill ledger runs`")
+        return dict(json.loads(row[0]))
+
+    def start_run(
+        self, kind: str, params: dict[str, Any] | None = None, *, run_id: str | None = None
+    ) -> str:
+        """Open a run (an experiment, a CLI call) owned by this process; returns its id
+        (``run_id`` when given: it must be new)."""
+        if run_id is not None and self.has_run(run_id):
+            raise LedgerError(
+                f"run {run_id!r} already exists in {self.path}; pick another name or resume it"
+            )
+        run_id = run_id or uuid.uuid4().hex[:16]
         process = current_process()
         self._write(
             "INSERT INTO runs (id, kind, params_json, started_at, pid, process_start, host) "

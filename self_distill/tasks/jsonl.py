@@ -41,27 +41,38 @@ def read_text_file(path: Path) -> str:
         raise DataError(f"{path}: cannot read ({error.strerror})") from None
 
 
-def read_jsonl(path: str | Path) -> Iterator[JsonlRow]:
+def read_jsonl(path: str | Path, *, skipped: list[str] | None = None) -> Iterator[JsonlRow]:
     """Each non-blank line of ``path`` as a JSON object, in order.
 
     Raises :class:`DataError` naming ``path:line`` for invalid JSON or a line that is not an
-    object; what the object must hold is the caller's business.
+    object; what the object must hold is the caller's business. With ``skipped`` given, a bad
+    line is not an error: its message is appended there and the line left out.
     """
     path = Path(path)
-    for number, line in enumerate(read_text_file(path).split("\n"), start=1):
+    yield from parse_jsonl(read_text_file(path), str(path), skipped=skipped)
+
+
+def parse_jsonl(text: str, source: str, *, skipped: list[str] | None = None) -> Iterator[JsonlRow]:
+    """:func:`read_jsonl` over text already read (standard input); ``source`` names it."""
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{source}:{number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise DataError(
+            problem = DataError(
                 f"{where}: invalid JSON ({error.msg} at column {error.colno}); "
                 "expected one JSON object per line"
-            ) from None
-        if not isinstance(record, dict):
-            raise DataError(f"{where}: expected a JSON object, found {type(record).__name__}")
-        yield JsonlRow(number, where, record)
+            )
+        else:
+            if isinstance(record, dict):
+                yield JsonlRow(number, where, record)
+                continue
+            problem = DataError(f"{where}: expected a JSON object, found {type(record).__name__}")
+        if skipped is None:
+            raise problem
+        skipped.append(str(problem))
 
 
 def jsonl_text(records: Iterable[dict[str, Any]]) -> str:

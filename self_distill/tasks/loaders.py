@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from self_distill.errors import DataError, UsageError
-from self_distill.tasks.jsonl import jsonl_text, read_jsonl, read_text_file
+from self_distill.tasks.jsonl import JsonlRow, jsonl_text, read_jsonl, read_text_file
 from self_distill.tasks.task import ANSWER_FORMATS, SPLITS, Task
 
 COLA_INSTRUCTION = (
@@ -159,23 +159,37 @@ def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
     )
 
 
-def load_jsonl(path: str | Path) -> list[Task]:
+def load_jsonl(path: str | Path, *, skipped: list[str] | None = None) -> list[Task]:
     """Tasks from JSON Lines: ``input`` and ``target`` required; ``family`` (default: file stem),
     ``id`` (default ``<stem>:<line>``), ``answer_format`` (default ``exact``), ``split``
     (``shown`` or ``heldout``, kept in ``meta["split"]``) and ``meta`` optional.
 
-    Blank lines are allowed; ids must be unique.
+    Blank lines are allowed; ids must be unique. With ``skipped`` given, a bad line is left out
+    and its message appended there instead of raising.
     """
     path = Path(path)
+    return tasks_from_rows(read_jsonl(path, skipped=skipped), path, skipped=skipped)
+
+
+def tasks_from_rows(
+    rows: Iterable[JsonlRow], path: Path, *, skipped: list[str] | None = None
+) -> list[Task]:
+    """Tasks from parsed JSONL rows (a file's, or standard input's with ``path`` naming it)."""
     tasks: list[Task] = []
     first_line: dict[str, int] = {}
-    for row in read_jsonl(path):
-        task = _task_from_record(row.record, path, row.line)
-        if task.id in first_line:
-            raise DataError(
-                f"{row.where}: duplicate id {task.id!r} "
-                f"(first used on line {first_line[task.id]}); ids must be unique"
-            )
+    for row in rows:
+        try:
+            task = _task_from_record(row.record, path, row.line)
+            if task.id in first_line:
+                raise DataError(
+                    f"{row.where}: duplicate id {task.id!r} "
+                    f"(first used on line {first_line[task.id]}); ids must be unique"
+                )
+        except DataError as error:
+            if skipped is None:
+                raise
+            skipped.append(str(error))
+            continue
         first_line[task.id] = row.line
         tasks.append(task)
     return tasks

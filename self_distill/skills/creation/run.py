@@ -134,55 +134,66 @@ class CreationOutcome:
 
 def run_creation(
     request: CreationRequest,
-    generator: TextGenerator,
+    generator: TextGenerator | RecordedModel,
     ledger: Ledger,
     store: SkillStore | None = None,
     *,
     sandbox_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> CreationOutcome:
-    """Create, verify and (when ``store`` is given) store a skill; the run is in ``ledger``.
+    """Create, verify and (when ``store`` is given) store a skill; the calls are in ``ledger``.
 
-    Every candidate with code is stored: the accepted one as ``active``, the others as
-    ``rejected`` with their reasons. ``sandbox_options`` go to :class:`Sandbox` (e.g. lowered
-    ``required_layers`` on a machine that lacks one); ``progress`` is called after every model
-    call. Model and sandbox start-up errors propagate; the ledger run is then marked ``failed``.
+    Given a plain generator, the creation is a ledger run of its own (kind ``create``, marked
+    ``failed`` if anything propagates); given a :class:`RecordedModel`, its calls join that
+    model's run (an agent creating skills as part of its own run). Every candidate with code is
+    stored: the accepted one as ``active``, the others as ``rejected`` with their reasons.
+    ``sandbox_options`` go to :class:`Sandbox` (e.g. lowered ``required_layers`` on a machine
+    that lacks one); ``progress`` is called after every model call. Model and sandbox start-up
+    errors propagate.
     """
+    if isinstance(generator, RecordedModel):
+        return _create(request, generator, store, sandbox_options, progress)
     params = {**request.describe(), "model": generator.spec, "prompt_hash": template_hash()}
     run_id = ledger.start_run("create", params)
     status = "failed"
-    started = time.perf_counter()
     try:
-        options = {"timeout_s": request.verifier.call_timeout_s, **(sandbox_options or {})}
-        with Sandbox(**options) as box:
-            creator = SkillCreator(
-                RecordedModel(generator, ledger, run_id),
-                SandboxShownRunner(box),
-                request.budget,
-                request.answer_format,
-                progress,
-            )
-
-            def verify(code: str) -> Verdict:
-                return verify_skill(
-                    code,
-                    request.shown,
-                    request.heldout,
-                    answer_format=request.answer_format,
-                    config=request.verifier,
-                    other_cluster_inputs=request.other_cluster_inputs,
-                    sandbox=box,
-                )
-
-            result = creator.create(request.shown, verify)
-        wall_s = time.perf_counter() - started
-        outcome = CreationOutcome(request, result, generator.spec, run_id, wall_s)
-        if store is not None:
-            outcome = _store(outcome, store)
+        recorded = RecordedModel(generator, ledger, run_id)
+        outcome = _create(request, recorded, store, sandbox_options, progress)
         status = "completed"
         return outcome
     finally:
         ledger.finish_run(run_id, status)
+
+
+def _create(
+    request: CreationRequest,
+    model: RecordedModel,
+    store: SkillStore | None,
+    sandbox_options: dict[str, Any] | None,
+    progress: Progress | None,
+) -> CreationOutcome:
+    started = time.perf_counter()
+    options = {"timeout_s": request.verifier.call_timeout_s, **(sandbox_options or {})}
+    with Sandbox(**options) as box:
+        creator = SkillCreator(
+            model, SandboxShownRunner(box), request.budget, request.answer_format, progress
+        )
+
+        def verify(code: str) -> Verdict:
+            return verify_skill(
+                code,
+                request.shown,
+                request.heldout,
+                answer_format=request.answer_format,
+                config=request.verifier,
+                other_cluster_inputs=request.other_cluster_inputs,
+                sandbox=box,
+            )
+
+        result = creator.create(request.shown, verify)
+    wall_s = time.perf_counter() - started
+    outcome = CreationOutcome(request, result, model.spec, model.run_id, wall_s)
+    return _store(outcome, store) if store is not None else outcome
 
 
 def _store(outcome: CreationOutcome, store: SkillStore) -> CreationOutcome:

@@ -1,0 +1,545 @@
+"""The agent: answers a stream of tasks, learns skills while it goes, and keeps the books.
+
+For each task: embed it, place it in a cluster (after a warm-up the stream is clustered with
+HDBSCAN, new tasks are assigned, everything is re-clustered now and then with stable ids), route
+it (:mod:`self_distill.agent.router`), collect its label (the data's target, the model's answer,
+or none), and write it to the ledger's agent journal. Between tasks it creates skills where the
+savings test says they pay (:func:`~self_distill.agent.policy.creation_case`), backs off where a
+creator failed, and checks a sample of skill answers, demoting a skill that drifts.
+
+A run lives in the ledger: ``Agent(..., resume=RUN_ID)`` replays the journal (no model call, no
+sandbox call) to rebuild the clusters, skills and counters, then goes on from the first task not
+answered. Calls made after the last journal row before a kill are not recorded twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from self_distill.agent.config import AgentConfig
+from self_distill.agent.policy import creation_case, drift_sampled, drifted
+from self_distill.agent.router import Route, Router, SkillTier, Student
+from self_distill.agent.router_state import RouterState, save_router_state
+from self_distill.errors import ModelError, UsageError
+from self_distill.evaluation import score_answer
+from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
+from self_distill.ledger import Ledger, RecordedModel
+from self_distill.ledger.agent_journal import AgentJournal, EventRecord, TaskRecord
+from self_distill.models import TextGenerator
+from self_distill.sandbox import Sandbox
+from self_distill.skills.creation.records import CreationBudget
+from self_distill.skills.creation.run import CreationRequest, run_creation
+from self_distill.skills.examples import split_examples
+from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.verification.config import VerifierConfig
+from self_distill.tasks import Task, normalise_text
+
+CREATION_CHECK_EVERY = 10
+"""Tasks between two looks for clusters worth a skill (and at every re-clustering)."""
+
+MODEL_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The agent's answer to one task and how it came about."""
+
+    text: str
+    route: str
+    skill: str | None
+    tokens: int
+    latency_s: float
+    reason: str = ""
+    cluster: int | None = None
+    correct: float | None = None
+    seq: int = 0
+
+
+@dataclass
+class _Seen:
+    """Everything the loop keeps per task, in stream order."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    families: list[str | None] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)
+    model_tokens: list[int | None] = field(default_factory=list)
+
+
+def input_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Agent:
+    """Routes tasks through skills, students and the model, learning skills online.
+
+    ``model`` answers what no local tier can; ``creator`` writes skills (default: ``model``).
+    ``store`` keeps the skills, ``ledger`` every call and the run's journal. Use as a context
+    manager (or call :meth:`close`); the run is finished on close.
+    """
+
+    def __init__(
+        self,
+        model: TextGenerator,
+        *,
+        ledger: Ledger,
+        store: SkillStore,
+        creator: TextGenerator | None = None,
+        config: AgentConfig | None = None,
+        embedder: Embedder | None = None,
+        cluster_config: ClusterConfig | None = None,
+        students: dict[int, Student] | None = None,
+        run_id: str | None = None,
+        resume: str | None = None,
+        sandbox_options: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        on_event: Callable[[EventRecord], None] | None = None,
+    ) -> None:
+        self.config = config or AgentConfig()
+        self.ledger = ledger
+        self.store = store
+        self.creator_spec = (creator or model).spec
+        self._cache: EmbeddingCache | None = None
+        if embedder is None:
+            self._cache = EmbeddingCache()
+            embedder = Embedder(self._cache)
+        self.embedder = embedder
+        self.on_event = on_event
+        if resume is not None:
+            self.run_id = resume
+            ledger.reopen_run(resume)
+        else:
+            run_params = {
+                "model": model.spec,
+                "creator": self.creator_spec,
+                "config": self.config.to_dict(),
+                **(params or {}),
+            }
+            self.run_id = ledger.start_run("agent", run_params, run_id=run_id)
+        self.journal = AgentJournal(ledger, self.run_id)
+        orphans = self.journal.orphan_calls() if resume is not None else Counter()
+        self.sandbox = Sandbox(**{"timeout_s": 2.0, **(sandbox_options or {})})
+        self._sandbox_options = sandbox_options
+        self.skills = SkillTier(self.sandbox)
+        self.model = RecordedModel(model, ledger, self.run_id, already_recorded=orphans)
+        self.creator = RecordedModel(
+            creator or model, ledger, self.run_id, already_recorded=orphans
+        )
+        self.router = Router(
+            self.skills,
+            self.model,
+            students=students,
+            max_tokens=self.config.max_tokens,
+            seed=self.config.seed,
+        )
+        self.clusterer: TaskClusterer | None = None
+        self._cluster_config = cluster_config or ClusterConfig(seed=self.config.seed)
+        self.seen = _Seen()
+        self.tried = 0
+        self.accepted = 0
+        self.spent = 0
+        self.failed_at: dict[int, tuple[int, str]] = {}
+        self.drift: dict[str, deque[bool]] = {}
+        self._replay_tasks = self.journal.tasks() if resume is not None else []
+        self._replay_events = self.journal.events() if resume is not None else []
+        self._closed = False
+
+    # lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close("completed" if exc_type is None else "failed")
+
+    def close(self, status: str = "completed") -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.sandbox.close()
+        if self._cache is not None:
+            self._cache.close()
+        self.ledger.finish_run(self.run_id, status)
+
+    def save_router(self) -> RouterState | None:
+        """Leave the clusters and their active skills in the store for single answers."""
+        if self.clusterer is None:
+            return None
+        state = RouterState(
+            self.run_id,
+            self.embedder.info.model,
+            self.clusterer.membership,
+            {cluster: skill.ref for cluster, skill in self.skills.by_cluster.items()},
+        )
+        save_router_state(self.store.root, state)
+        return state
+
+    @property
+    def answered(self) -> int:
+        return len(self.seen.texts)
+
+    # answering -------------------------------------------------------------------------------
+
+    def answer(
+        self,
+        text: str,
+        target: str | None = None,
+        *,
+        task_id: str | None = None,
+        family: str | None = None,
+        answer_format: str = "exact",
+    ) -> Answer:
+        """Answer one task (``target`` is its label in ``feedback`` mode and scores it)."""
+        vector = self.embedder.embed([text])[0]
+        return self._step(
+            Task(
+                task_id or f"task:{self.answered}",
+                family or "",
+                text,
+                target or "",
+                answer_format if target is not None else "free",
+            ),
+            vector,
+            target is not None,
+        )
+
+    def run(
+        self,
+        tasks: Sequence[Task],
+        *,
+        progress: Callable[[Answer], None] | None = None,
+    ) -> list[Answer]:
+        """Answer ``tasks`` in order (those a resumed run already answered are replayed)."""
+        vectors = self.embedder.embed([task.input for task in tasks])
+        answers = []
+        for task, vector in zip(tasks, vectors, strict=True):
+            answer = self._step(task, vector, task.scorable)
+            answers.append(answer)
+            if progress is not None:
+                progress(answer)
+        return answers
+
+    def _step(self, task: Task, vector: np.ndarray, labelled: bool) -> Answer:
+        seq = self.answered
+        assignment = None
+        if self.clusterer is not None:
+            assignment = self.clusterer.assign(vector[None, :])[0]
+        cluster = assignment.cluster_id if assignment is not None else None
+        target = task.target if labelled else None
+        if seq < len(self._replay_tasks):
+            record = self._replay(seq, task)
+        else:
+            route = self._route(task.input, assignment)
+            correct = score_answer(task, route.answer) if labelled else None
+            record = TaskRecord(
+                seq=seq,
+                task_id=task.id,
+                family=task.family or None,
+                input_sha=input_sha(task.input),
+                cluster=cluster,
+                route=route.route,
+                reason=route.reason,
+                skill=route.ref if route.route != "model" else None,
+                answer=route.answer,
+                target=target,
+                label=self._label(route, target),
+                correct=correct,
+                tokens=route.tokens,
+                latency_s=route.latency_s,
+            )
+            if route.route == "skill" and route.ref is not None:
+                self._watch(seq, task, route, assignment.cluster_id if assignment else -1)
+            self.journal.record_task(record)
+        self._remember(task, vector, record)
+        self._after(seq)
+        return Answer(
+            record.answer,
+            record.route,
+            record.skill,
+            record.tokens,
+            record.latency_s,
+            record.reason,
+            record.cluster,
+            record.correct,
+            seq,
+        )
+
+    def _route(self, text: str, assignment: Any) -> Route:
+        """The router's answer; a failing model call is retried with backoff, then recorded as
+        an empty model answer so the run goes on."""
+        for attempt in range(MODEL_RETRIES):
+            try:
+                return self.router.route(text, assignment)
+            except ModelError as error:
+                if attempt == MODEL_RETRIES - 1:
+                    return Route("model", "", f"model_error: {error}", None, 0, 0.0)
+                time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _label(self, route: Route, target: str | None) -> str | None:
+        if self.config.labels == "feedback":
+            return target
+        if self.config.labels == "teacher" and route.route == "model" and route.answer:
+            return route.answer
+        return None
+
+    def _replay(self, seq: int, task: Task) -> TaskRecord:
+        record = self._replay_tasks[seq]
+        if record.input_sha != input_sha(task.input):
+            raise UsageError(
+                f"task {seq} of the stream differs from the one run {self.run_id} answered; "
+                "resume with the same data in the same order"
+            )
+        for event in self._events_at(seq, before_task=True):
+            self._apply(event)
+        return record
+
+    def _events_at(self, seq: int, *, before_task: bool) -> list[EventRecord]:
+        kinds = {"drift_check"} if before_task else {"activated", "creation_failed", "demoted"}
+        return [e for e in self._replay_events if e.seq == seq and e.kind in kinds]
+
+    def _remember(self, task: Task, vector: np.ndarray, record: TaskRecord) -> None:
+        self.seen.texts.append(task.input)
+        self.seen.labels.append(record.label)
+        self.seen.formats.append("exact" if task.answer_format == "free" else task.answer_format)
+        self.seen.families.append(task.family or None)
+        self.seen.vectors.append(vector)
+        self.seen.model_tokens.append(record.tokens if record.route == "model" else None)
+
+    # between tasks ---------------------------------------------------------------------------
+
+    def _after(self, seq: int) -> None:
+        count = seq + 1
+        reclustered = False
+        if self.clusterer is None and count >= self.config.warmup:
+            self.clusterer = TaskClusterer(self._cluster_config)
+            self.clusterer.fit(np.stack(self.seen.vectors))
+            reclustered = True
+        elif self.clusterer is not None and count % self.config.recluster_every == 0:
+            self.clusterer.recluster()
+            reclustered = True
+        if reclustered:
+            self._record_clusters(seq)
+        replaying = seq < len(self._replay_tasks)
+        for event in self._events_at(seq, before_task=False) if replaying else []:
+            self._apply(event)
+        live = not replaying or seq == len(self._replay_tasks) - 1
+        due = reclustered or count % CREATION_CHECK_EVERY == 0
+        if self.clusterer is not None and live and due:
+            self._create_where_it_pays(seq)
+
+    def _record_clusters(self, seq: int) -> None:
+        assert self.clusterer is not None
+        labels = self.clusterer.labels
+        membership = self.clusterer.membership
+        sizes = {c: int((labels == c).sum()) for c in self.clusterer.cluster_ids}
+        thresholds = dict(
+            zip(membership.cluster_ids, map(float, membership.thresholds), strict=True)
+        )
+        if seq >= len(self._replay_tasks):
+            self.journal.record_clusters(seq, sizes, thresholds)
+
+    def _create_where_it_pays(self, seq: int) -> None:
+        assert self.clusterer is not None
+        labels = self.clusterer.labels
+        for cluster in self.clusterer.cluster_ids:
+            if cluster in self.skills.by_cluster:
+                continue
+            members = np.flatnonzero(labels == cluster)
+            labelled = [i for i in members if self.seen.labels[i] is not None]
+            tokens = [self.seen.model_tokens[i] for i in members]
+            paid = [t for t in tokens if t]
+            failed = self.failed_at.get(cluster)
+            case = creation_case(
+                labelled=len(labelled),
+                size=len(members),
+                seen=seq + 1,
+                tokens_per_task=float(np.mean(paid)) if paid else 0.0,
+                tried=self.tried,
+                accepted=self.accepted,
+                spent=self.spent,
+                failed_at_size=failed[0] if failed and failed[1] == self.creator_spec else None,
+                config=self.config,
+            )
+            if case.create:
+                self._create(seq, cluster, labelled, case.figures)
+
+    def _create(self, seq: int, cluster: int, members: list[int], figures: dict[str, Any]) -> None:
+        formats = Counter(self.seen.formats[i] for i in members)
+        answer_format = formats.most_common(1)[0][0]
+        tasks = [
+            Task(
+                f"seq:{i}",
+                f"cluster-{cluster}",
+                self.seen.texts[i],
+                self.seen.labels[i] or "",
+                answer_format,
+            )
+            for i in members
+        ]
+        data = split_examples(
+            tasks,
+            n_shown=self.config.n_shown,
+            max_heldout=self.config.max_heldout,
+            seed=self.config.seed,
+            source=f"cluster {cluster}",
+        )
+        assert self.clusterer is not None
+        others = [i for i, label in enumerate(self.clusterer.labels) if label != cluster]
+        family = Counter(self.seen.families[i] for i in members).most_common(1)[0][0]
+        request = CreationRequest(
+            skill_id=f"agent-{self.run_id[:8]}-c{cluster}".lower(),
+            shown=data.shown,
+            heldout=data.heldout,
+            answer_format=answer_format,
+            family=family,
+            cluster=f"{self.run_id}:{cluster}",
+            budget=CreationBudget(
+                candidates=self.config.candidates,
+                token_budget=self.config.creation_tokens,
+                seed=self.config.seed + cluster,
+            ),
+            verifier=VerifierConfig(seed=self.config.seed),
+            other_cluster_inputs=tuple(self.seen.texts[i] for i in others[-200:]),
+        )
+        outcome = run_creation(
+            request, self.creator, self.ledger, self.store, sandbox_options=self._sandbox_options
+        )
+        result = outcome.result
+        verdict = result.verdict
+        detail = {
+            **figures,
+            "creator": self.creator_spec,
+            "family": family,
+            "answer_format": answer_format,
+            "n_shown": len(data.shown),
+            "n_heldout": len(data.heldout),
+            "candidates": len(result.candidates),
+            "reasons": list(verdict.reasons) if verdict else ["no_code"],
+            "heldout_accuracy": verdict.heldout_accuracy if verdict else None,
+            "heldout_ci": list(verdict.heldout_ci) if verdict and verdict.heldout_ci else None,
+        }
+        kind = "activated" if result.accepted and outcome.skill is not None else "creation_failed"
+        ref = outcome.skill.ref if outcome.skill is not None else None
+        event = EventRecord(seq, kind, cluster, ref, result.creation_tokens, detail)
+        self._apply(event)
+        self.journal.record_event(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _apply(self, event: EventRecord) -> None:
+        """Change the state as ``event`` says (live, or replaying a resumed run)."""
+        cluster = event.cluster if event.cluster is not None else -1
+        if event.kind in ("activated", "creation_failed"):
+            self.tried += 1
+            self.spent += event.tokens
+        if event.kind == "activated" and event.skill is not None:
+            self.accepted += 1
+            stored = self.store.get(event.skill)
+            ci = event.detail.get("heldout_ci") or [0.0, 0.0]
+            self.skills.activate(
+                cluster, stored.ref, stored.code(), float(ci[0]), event.detail.get("family")
+            )
+            self.drift[stored.ref] = deque(maxlen=self.config.drift_window)
+        elif event.kind == "creation_failed":
+            self.failed_at[cluster] = (int(event.detail.get("size", 0)), event.detail["creator"])
+        elif event.kind == "demoted":
+            self.skills.deactivate(cluster)
+            self.failed_at[cluster] = (int(event.detail.get("size", 0)), self.creator_spec)
+        elif event.kind == "drift_check" and event.skill is not None:
+            window = self.drift.setdefault(event.skill, deque(maxlen=self.config.drift_window))
+            window.append(bool(event.detail.get("agrees")))
+
+    # drift watch -----------------------------------------------------------------------------
+
+    def _watch(self, seq: int, task: Task, route: Route, cluster: int) -> None:
+        """Check a sample of skill answers: against the label, else against the model."""
+        if not drift_sampled(self.config.seed, seq, self.config.drift_sample):
+            return
+        skill = self.skills.by_cluster.get(cluster)
+        if skill is None:
+            return
+        tokens = 0
+        if self.config.labels == "feedback" and task.scorable:
+            reference = task.target
+            agrees = bool(score_answer(task, route.answer))
+        else:
+            completion = self.router.ask_model(task.input, purpose="shadow")
+            tokens = completion.input_tokens + completion.output_tokens
+            reference = completion.text
+            agrees = normalise_text(reference) == normalise_text(route.answer)
+        check = EventRecord(
+            seq,
+            "drift_check",
+            cluster,
+            skill.ref,
+            tokens,
+            {"agrees": agrees, "against": "label" if tokens == 0 else "model"},
+        )
+        self._apply(check)
+        self.journal.record_event(check)
+        window = self.drift[skill.ref]
+        checks, agreements = len(window), sum(window)
+        if drifted(checks, agreements, skill.verified_low, self.config):
+            assert self.clusterer is not None
+            size = int((self.clusterer.labels == cluster).sum())
+            demotion = EventRecord(
+                seq,
+                "demoted",
+                cluster,
+                skill.ref,
+                0,
+                {
+                    "checks": checks,
+                    "agreements": agreements,
+                    "verified_low": skill.verified_low,
+                    "size": size,
+                },
+            )
+            self.store.set_status(
+                skill.ref, "retired", f"drift: {agreements}/{checks} sampled answers agreed"
+            )
+            self._apply(demotion)
+            self.journal.record_event(demotion)
+            if self.on_event is not None:
+                self.on_event(demotion)
+
+
+def read_tasks(path: Path | str) -> list[Task]:
+    """A stream file for the agent (any task file; one-off rows without targets are fine)."""
+    from self_distill.tasks import load_task_file
+
+    return load_task_file(Path(path))
+
+
+def answers_of(tasks: Iterable[Task], answers: Iterable[Answer]) -> list[dict[str, Any]]:
+    """One row per task: id, family, route, skill, answer, target, correct, tokens, latency."""
+    return [
+        {
+            "id": task.id,
+            "family": task.family,
+            "route": answer.route,
+            "skill": answer.skill,
+            "answer": answer.text,
+            "target": task.target if task.scorable else None,
+            "correct": answer.correct,
+            "tokens": answer.tokens,
+            "latency_s": answer.latency_s,
+        }
+        for task, answer in zip(tasks, answers, strict=True)
+    ]

@@ -1,0 +1,253 @@
+"""The agent end to end with the real embedder, clusterer, sandbox, verifier, store and ledger;
+the model is the test-only scripted one (fixed answers), so each assertion is about the agent's
+logic, not a model's luck."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from self_distill.agent.agent import Agent
+from self_distill.api import run_agent
+from self_distill.ledger import Ledger
+from self_distill.skills.store.skill_store import SkillStore
+from self_distill.tasks import Task, build_stream, write_jsonl
+from tests.support.agent_stream import SMALL, scripted_agent_model
+from tests.support.cli import REPO
+
+WRONG_SORT = "def solve(text: str) -> str:\n    return 'zzz'\n"
+
+
+def stream(n: int = 120, seed: int = 0) -> list[Task]:
+    return build_stream({"word_sort": 1.0, "arith": 1.0}, n, noise=0.0, seed=seed)
+
+
+def test_a_skill_learned_online_answers_its_family_at_zero_tokens(tmp_path: Path) -> None:
+    tasks = stream()
+    result = run_agent(
+        tasks,
+        model=scripted_agent_model(),
+        config=SMALL,
+        ledger=tmp_path / "ledger.sqlite3",
+        store=tmp_path / "store",
+    )
+    summary = result.summary
+    [created] = [c for c in summary["creations"] if c["accepted"]]
+    assert created["family"] == "word_sort"
+    activated_at = created["seq"]
+    after = [
+        (task, answer)
+        for task, answer in zip(result.tasks, result.answers, strict=True)
+        if answer.seq > activated_at
+    ]
+    sorts = [answer for task, answer in after if task.family == "word_sort"]
+    assert sum(a.route == "skill" for a in sorts) >= 0.9 * len(sorts)
+    assert all(a.tokens == 0 and a.correct == 1.0 for a in sorts if a.route == "skill")
+    assert not [a for task, a in after if task.family == "arith" and a.route == "skill"]
+    assert summary["skill_answers_outside_their_family"] == 0
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        usage = ledger.usage(summary["run_id"])
+    assert summary["tokens"] == sum(row.input_tokens + row.output_tokens for row in usage)
+    assert {row.purpose for row in usage} == {"solve", "create"}
+    assert (tmp_path / "store" / "router.json").is_file()
+
+
+def test_a_creator_that_fails_is_not_asked_again_until_the_cluster_grows(tmp_path: Path) -> None:
+    result = run_agent(
+        stream(160),
+        model=scripted_agent_model(creator_fails=True),
+        config=dataclasses.replace(SMALL, creation_budget=100000),
+        ledger=tmp_path / "ledger.sqlite3",
+        store=tmp_path / "store",
+    )
+    creations = result.summary["creations"]
+    assert creations and not any(c["accepted"] for c in creations)
+    by_cluster = Counter(c["cluster"] for c in creations)
+    assert max(by_cluster.values()) <= 2, "backed off: one retry at most after doubling"
+    assert all(answer.route == "model" for answer in result.answers)
+
+
+def test_the_run_budget_caps_creation(tmp_path: Path) -> None:
+    result = run_agent(
+        stream(),
+        model=scripted_agent_model(),
+        config=dataclasses.replace(SMALL, creation_budget=3999),
+        ledger=tmp_path / "ledger.sqlite3",
+        store=tmp_path / "store",
+    )
+    assert result.summary["creations_tried"] == 0
+    assert result.summary["tokens_by_purpose"].keys() == {"solve"}
+
+
+def test_a_skill_that_goes_wrong_is_demoted_within_the_promised_checks(tmp_path: Path) -> None:
+    """Plant a wrong skill in place of the verified one mid-stream; with every skill answer
+    checked against the label, it must be demoted within ``drift_window`` checks."""
+    tasks = stream(160)
+    config = dataclasses.replace(SMALL, drift_sample=1.0)
+    planted: dict[str, int] = {}
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        agent = Agent(
+            scripted_agent_model(),
+            ledger=ledger,
+            store=SkillStore(tmp_path / "store"),
+            config=config,
+        )
+        with agent:
+            for task, vector in zip(
+                tasks, agent.embedder.embed([t.input for t in tasks]), strict=True
+            ):
+                agent._step(task, vector, True)
+                skills = agent.skills.by_cluster
+                if skills and not planted and agent.answered >= 100:
+                    [(cluster, good)] = skills.items()
+                    agent.skills.activate(
+                        cluster, good.ref, WRONG_SORT, good.verified_low, good.family
+                    )
+                    planted["seq"] = agent.answered
+            run_id = agent.run_id
+        summary = __import__("self_distill.agent.summary", fromlist=["x"]).run_summary(
+            ledger, run_id
+        )
+    assert planted, "the word_sort skill was never activated"
+    [demotion] = summary["demotions"]
+    wrong = demotion["checks"] - demotion["agreements"]
+    assert 0 < wrong <= config.drift_window
+    after = [
+        a for a in summary_tasks(tmp_path, run_id) if planted["seq"] <= a[0] <= demotion["seq"]
+    ]
+    assert sum(route == "skill" for _, route in after) == wrong
+    store = SkillStore(tmp_path / "store")
+    assert store.get(demotion["skill"]).manifest.status == "retired"
+
+
+def summary_tasks(tmp_path: Path, run_id: str) -> list[tuple[int, str]]:
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+        return db.execute(
+            "SELECT seq, route FROM agent_tasks WHERE run_id = ? AND family = 'word_sort'",
+            (run_id,),
+        ).fetchall()
+
+
+def run_driver(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.support.agent_stream", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def answered(ledger: Path) -> int:
+    try:
+        with sqlite3.connect(ledger, timeout=5) as db:
+            return int(db.execute("SELECT COUNT(*) FROM agent_tasks").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_a_run_killed_at_a_random_point_resumes_to_the_same_answers_with_no_call_twice(
+    tmp_path: Path, isolated_data_home: Path
+) -> None:
+    tasks = stream(120, seed=3)
+    data = tmp_path / "stream.jsonl"
+    write_jsonl(tasks, data)
+    env = {"SELF_DISTILL_HOME": str(isolated_data_home)}
+    whole = run_driver([str(data), str(tmp_path / "whole.sqlite3"), str(tmp_path / "s1")], env)
+    assert whole.wait(timeout=600) == 0, whole.stderr.read() if whole.stderr else ""
+
+    killed_ledger = tmp_path / "killed.sqlite3"
+    stop_at = random.Random().randint(10, 100)
+    victim = run_driver([str(data), str(killed_ledger), str(tmp_path / "s2")], env)
+    deadline = time.time() + 600
+    while answered(killed_ledger) < stop_at and victim.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    resumed = run_driver([str(data), str(killed_ledger), str(tmp_path / "s2"), "killed"], env)
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read() if resumed.stderr else ""
+
+    def rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[str, str]]]:
+        with sqlite3.connect(path) as db:
+            answers = db.execute(
+                "SELECT seq, route, answer, tokens FROM agent_tasks ORDER BY seq"
+            ).fetchall()
+            calls = db.execute(
+                "SELECT purpose, prompt_hash FROM model_calls ORDER BY id"
+            ).fetchall()
+        return answers, calls
+
+    whole_answers, whole_calls = rows(tmp_path / "whole.sqlite3")
+    resumed_answers, resumed_calls = rows(killed_ledger)
+    assert len(whole_answers) == len(tasks)
+    assert resumed_answers == whole_answers, f"killed at {stop_at}"
+    assert Counter(resumed_calls) == Counter(whole_calls), f"killed at {stop_at}"
+    solve = [h for p, h in resumed_calls if p == "solve"]
+    assert len(solve) == len(set(solve)), "a solve call was recorded twice"
+
+
+def test_the_cli_answers_a_stream_skipping_bad_lines_and_writes_rows(tmp_path: Path) -> None:
+    from tests.support.cli import run_cli
+    from tests.support.ollama_standin import OllamaStandIn
+
+    tasks = stream(40)
+    data = tmp_path / "stream.jsonl"
+    write_jsonl(tasks, data)
+    with data.open("a") as handle:
+        handle.write("{not json\n")
+    model = scripted_agent_model()
+    args = [
+        "agent",
+        "run",
+        "--data",
+        str(data),
+        "--model",
+        "ollama:m",
+        "--json",
+        "--ledger",
+        str(tmp_path / "l.sqlite3"),
+        "--store",
+        str(tmp_path / "s"),
+    ]
+    with OllamaStandIn(lambda messages: model.complete(messages).text) as server:
+        stopped = run_cli(*args, env={"OLLAMA_HOST": server.url})
+        assert stopped.returncode == 1 and "stream.jsonl:41: invalid JSON" in stopped.stderr
+        done = run_cli(
+            *args,
+            "--on-bad-line",
+            "skip",
+            "--out",
+            str(tmp_path / "rows.jsonl"),
+            env={"OLLAMA_HOST": server.url},
+        )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["tasks"] == 40 and len(summary["skipped_lines"]) == 1
+    rows = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    assert [row["id"] for row in rows] == [task.id for task in tasks]
+    assert {"route", "skill", "answer", "target", "correct", "tokens", "latency_s"} <= rows[
+        0
+    ].keys()
+    report = run_cli(
+        "report",
+        summary["run_id"],
+        "--ledger",
+        str(tmp_path / "l.sqlite3"),
+        "--out",
+        str(tmp_path / "report"),
+    )
+    assert report.returncode == 0, report.stderr
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert "data:image/png;base64," in page and summary["run_id"] in page
