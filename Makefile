@@ -37,10 +37,11 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Results go to a run folder under the per-user data home, never into the checkout.
+# The main job: the agent against the model alone on one stream (exp005, quick size). Results go
+# to a run folder under the per-user data home, never into the checkout.
 run: coder
 	$(PY) -m self_distill models list
-	$(PY) -m self_distill experiment run exp000_first_contact
+	$(PY) -m self_distill experiment run exp005_token_cost --quick
 
 test: coder
 	$(PY) -m pytest

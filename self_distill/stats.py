@@ -9,6 +9,7 @@ approximation collapses to a zero-width interval.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from statistics import NormalDist
 
 
@@ -39,3 +40,22 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
     low = 0.0 if successes == 0 else max(0.0, centre - half_width)
     high = 1.0 if successes == n else min(1.0, centre + half_width)
     return (low, high)
+
+
+def paired_difference(
+    first: Sequence[float], second: Sequence[float], confidence: float = 0.95
+) -> tuple[float, tuple[float, float]]:
+    """Mean of ``first[i] - second[i]`` and its normal-approximation interval.
+
+    For comparing two arms on the same tasks (agent and baseline scores per task): pairing
+    removes the tasks' own difficulty from the spread, so the interval is far tighter than one
+    built from two separate accuracies. Identical arms give (0, (0, 0)).
+    """
+    if len(first) != len(second) or not first:
+        raise ValueError("paired_difference needs two non-empty sequences of equal length")
+    differences = [a - b for a, b in zip(first, second, strict=True)]
+    n = len(differences)
+    mean = sum(differences) / n
+    variance = sum((d - mean) ** 2 for d in differences) / (n - 1) if n > 1 else 0.0
+    half_width = z_for_confidence(confidence) * math.sqrt(variance / n)
+    return mean, (mean - half_width, mean + half_width)

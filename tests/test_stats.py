@@ -60,3 +60,13 @@ def test_higher_confidence_gives_a_wider_interval() -> None:
     narrow = wilson_interval(30, 50, confidence=0.8)
     wide = wilson_interval(30, 50, confidence=0.99)
     assert wide[0] < narrow[0] and wide[1] > narrow[1]
+
+
+def test_paired_difference_of_two_arms_on_the_same_tasks() -> None:
+    from self_distill.stats import paired_difference
+
+    assert paired_difference([1.0, 0.0, 1.0], [1.0, 0.0, 1.0]) == (0.0, (0.0, 0.0))
+    mean, (low, high) = paired_difference([1.0] * 50 + [0.0] * 50, [0.0] * 50 + [0.0] * 50)
+    assert mean == 0.5 and low < 0.5 < high and high - low < 0.2
+    with pytest.raises(ValueError, match="equal length"):
+        paired_difference([1.0], [1.0, 0.0])
