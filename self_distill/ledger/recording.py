@@ -56,6 +56,7 @@ class RecordedModel:
                 prompt_hash=prompt_hash(messages),
                 error=str(error),
                 cpu_s=time.process_time() - cpu_before,
+                messages=messages,
             )
             raise
         self.ledger.record_call(
@@ -65,5 +66,6 @@ class RecordedModel:
             prompt_hash=prompt_hash(messages),
             completion=completion,
             cpu_s=time.process_time() - cpu_before,
+            messages=messages,
         )
         return completion
