@@ -82,8 +82,8 @@ def _piped(*args: str, cwd: Path | None = None, **env: str) -> str:
     return result.stdout
 
 
-def _json(*args: str) -> Any:
-    return json.loads(_piped(*args, "--json"))
+def _json(*args: str, **env: str) -> Any:
+    return json.loads(_piped(*args, "--json", **env))
 
 
 def _identifiers(command: tuple[str, ...], tmp_path: Path) -> list[str]:
@@ -253,3 +253,14 @@ def test_exported_cluster_files_need_only_labels_for_create(tmp_path: Path) -> N
     outcome = json.loads(created.stdout)
     assert outcome["request"]["family"] == rows[0]["family"]
     assert outcome["stored"] and outcome["verdict"] is not None
+
+
+def test_local_compute_shows_seconds_and_a_notional_price_when_configured(
+    busy_ledger: Path,
+) -> None:
+    plain = _piped("ledger", "summary")
+    assert "cpu_usd_per_hour" in plain and "0.0000" not in plain
+    priced = _json("ledger", "summary", SELF_DISTILL_CPU_USD_PER_HOUR="3.6")
+    assert priced["rows"][0]["cpu_s"] == pytest.approx(1.6)
+    assert priced["totals"]["notional_usd"] == pytest.approx(1.6 * 3.6 / 3600)
+    assert "~0.0016" in _piped("ledger", "summary", SELF_DISTILL_CPU_USD_PER_HOUR="3.6")
