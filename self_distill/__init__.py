@@ -1,9 +1,10 @@
 """self-distill: turn recurring LLM work into verified code and small local models.
 
 The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
-``cluster_tasks``, ``create_skill``, ``verify_skill``, ``open_store``, ``open_ledger``,
-``evaluate_model``, ``run_agent``, ``answer`` and ``read_stream``. It is imported on first use,
-so ``import self_distill`` (and the CLI's ``--help``) stays fast.
+``cluster_tasks``, ``create_skill``, ``verify_skill``, ``skill_file``, ``run_skill``,
+``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer`` and
+``read_stream``. It is imported on first use, so ``import self_distill`` (and the CLI's
+``--help``) stays fast.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _API_NAMES = frozenset(
         "open_ledger",
         "open_store",
         "read_skill_code",
+        "run_skill",
+        "skill_file",
         "verify_skill",
     }
 )

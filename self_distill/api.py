@@ -24,18 +24,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from self_distill.config import Settings, load_settings
-from self_distill.errors import UsageError
+from self_distill.errors import CodeRejectedError, UsageError
 from self_distill.evaluation import DIRECT_ANSWER_SYSTEM, ModelEvaluation, evaluate_answers
 from self_distill.ledger import Ledger, RecordedModel
 from self_distill.models import TextGenerator
 from self_distill.models import load_model as _load_generator
 from self_distill.sandbox import Sandbox
+from self_distill.skills.contract import ENTRY_POINT
 from self_distill.skills.creation.creator import Progress
 from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import CreationOutcome, CreationRequest, run_creation
 from self_distill.skills.examples import DEFAULT_SHOWN, SkillData, load_skill_data
 from self_distill.skills.store.manifest import check_skill_id, slugify
-from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.store.skill_store import CODE_FILE, SkillStore
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.skills.verification.verdict import Verdict
 from self_distill.skills.verification.verifier import verify_skill as _verify_code
@@ -74,12 +75,14 @@ def open_ledger(
     ledger: Ledger | str | Path | None = None, *, settings: Settings | None = None
 ) -> Iterator[Ledger]:
     """``ledger`` itself when it is open, else the ledger file it names (default: the
-    settings' ``ledger_path``), closed on exit."""
+    settings' ``ledger_path``, keeping prompts and responses up to ``log_max_chars``), closed
+    on exit."""
     if isinstance(ledger, Ledger):
         yield ledger
         return
-    path = Path(ledger) if ledger is not None else (settings or load_settings()).ledger_path
-    with Ledger(path) as opened:
+    settings = settings or load_settings()
+    path = Path(ledger) if ledger is not None else settings.ledger_path
+    with Ledger(path, max_text_chars=settings.log_max_chars) as opened:
         yield opened
 
 
@@ -159,22 +162,80 @@ def create_skill(
     return replace(outcome, data=split.describe())
 
 
-def read_skill_code(skill: str | Path) -> str:
-    """Skill code from ``skill``: a path to a ``.py`` file, or the code itself."""
-    looks_like_path = isinstance(skill, Path) or (
-        skill.endswith(".py") and "\n" not in skill and "def " not in skill
-    )
-    if not looks_like_path:
-        return str(skill)
-    path = Path(skill)
+def skill_file(
+    skill: str | Path,
+    *,
+    store: SkillStore | str | Path | None = None,
+    settings: Settings | None = None,
+) -> Path:
+    """The ``skill.py`` that ``skill`` names: a ``.py`` file, a stored version's folder (as
+    ``create --json`` prints in ``skill_path``), or a store reference (``word_sort`` for its
+    active version, ``word_sort@2``) looked up in ``store`` (default: the settings' store)."""
+    path = Path(skill).expanduser()
+    if path.is_file():
+        return path
+    if path.is_dir():
+        if (path / CODE_FILE).is_file():
+            return path / CODE_FILE
+        raise UsageError(f"{path} is a folder without a {CODE_FILE}; give a skill version folder")
+    text = str(skill)
+    if isinstance(skill, Path) or "/" in text or text.endswith(".py"):
+        raise UsageError(
+            f"{text}: no such skill file or folder; give a .py file, a version folder, or a "
+            "store reference such as word_sort or word_sort@2"
+        )
+    skills = store if isinstance(store, SkillStore) else open_store(store, settings=settings)
+    return skills.get(text).path / CODE_FILE
+
+
+def read_skill_code(skill: str | Path, *, store: SkillStore | str | Path | None = None) -> str:
+    """Skill code from ``skill``: the code itself, or what :func:`skill_file` finds (a file, a
+    version folder, a store reference)."""
+    if isinstance(skill, str) and ("\n" in skill or "def " in skill):
+        return skill
+    path = skill_file(skill, store=store)
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such skill file; give a .py path or the code") from None
     except UnicodeDecodeError as error:
         raise UsageError(f"{path}: not UTF-8 text ({error.reason}); save it as UTF-8") from None
     except OSError as error:
         raise UsageError(f"{path}: cannot read the skill ({error.strerror})") from None
+
+
+def run_skill(
+    skill: str | Path,
+    text: str,
+    *,
+    function: str = ENTRY_POINT,
+    store: SkillStore | str | Path | None = None,
+    timeout_s: float = 2.0,
+    memory_mb: int = 512,
+    allow_missing_layers: bool = False,
+    sandbox: Sandbox | None = None,
+) -> dict[str, Any]:
+    """Call ``function(text)`` (default ``solve``) of a skill (anything :func:`read_skill_code`
+    reads) once in the sandbox: ``{"ok", "output", "error", "duration_s", "layers"}``. Code the
+    sandbox refuses is a failed result, not an exception."""
+    code = read_skill_code(skill, store=store)
+    box = sandbox or Sandbox(
+        timeout_s=timeout_s, memory_mb=memory_mb, allow_missing_layers=allow_missing_layers
+    )
+    try:
+        try:
+            handle = box.load(code)
+        except CodeRejectedError as rejection:
+            result: dict[str, Any] = {
+                "ok": False,
+                "output": None,
+                "error": str(rejection),
+                "duration_s": 0.0,
+            }
+        else:
+            result = box.call(handle, function, text).to_dict()
+        return {**result, "layers": list(box.layers)}
+    finally:
+        if sandbox is None:
+            box.close()
 
 
 def verify_skill(

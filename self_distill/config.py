@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from self_distill.errors import ConfigError
-from self_distill.paths import data_home, default_cache_path, default_ledger_path
+from self_distill.paths import (
+    data_home,
+    default_cache_path,
+    default_ledger_path,
+    default_skills_store,
+)
 
 CONFIG_FILENAME = "self-distill.toml"
 
@@ -28,7 +33,8 @@ class Settings:
 
     ledger_path: SQLite ledger of runs and model calls.
     cache_path: SQLite response cache; ``use_cache = false`` turns caching off.
-    skills_store: folder of the skill library.
+    skills_store: folder of the skill library (default: ``skills/`` in the data home, so every
+        folder a command runs from sees the same store).
     default_model: spec used when a command names none.
     creator_model: spec that writes skills.
     anthropic_max_retries: SDK retries on 429/529/connection errors before an error surfaces.
@@ -36,18 +42,25 @@ class Settings:
         use: llama.cpp crashes (segfault, abort) when asked for far more threads than exist.
     max_input_chars: longest prompt (all messages together, in characters) sent to a model;
         longer ones are refused before any tokenizer sees them.
-    prices: per-spec price overrides, USD per million input/output tokens.
+    log_max_chars: the ledger keeps each call's prompt and response for ``ledger logs``, each
+        cut at this many characters (0 keeps no texts, only counts).
+    cpu_usd_per_hour: a notional price of local compute, USD per CPU hour, shown beside the
+        CPU seconds of local models (0: none configured; local calls show no price).
+    prices: per-spec prices, USD per million input/output tokens (``anthropic:<id>``, and
+        ``openai:<model>`` for a paid OpenAI-compatible service).
     """
 
     ledger_path: Path = field(default_factory=default_ledger_path)
     cache_path: Path = field(default_factory=default_cache_path)
     use_cache: bool = True
-    skills_store: Path = field(default_factory=lambda: Path("skills_store"))
+    skills_store: Path = field(default_factory=default_skills_store)
     default_model: str = "embedded:smollm2-135m"
     creator_model: str = "embedded:qwen2.5-coder-1.5b"
     anthropic_max_retries: int = 2
     llama_threads: int = 0
     max_input_chars: int = 200_000
+    log_max_chars: int = 20_000
+    cpu_usd_per_hour: float = 0.0
     prices: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
@@ -66,6 +79,7 @@ _INT_RANGES: dict[str, tuple[int, Callable[[], int], str]] = {
     "anthropic_max_retries": (0, lambda: 20, "0 to 20"),
     "llama_threads": (0, usable_cpus, "0 (automatic) or 1 to the {high} CPUs of this machine"),
     "max_input_chars": (1_000, lambda: 100_000_000, "1,000 to 100,000,000"),
+    "log_max_chars": (0, lambda: 10_000_000, "0 (keep no texts) to 10,000,000"),
 }
 """Allowed range of every integer setting: (lowest, highest, how to say it)."""
 
@@ -101,6 +115,13 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
         return value
     if expected == "int":
         return _integer(key, value, origin)
+    if expected == "float":
+        try:
+            return _price(float(value) if isinstance(value, str) else value)
+        except ValueError:
+            raise ConfigError(
+                f"{origin}: {key} must be a finite number >= 0, got {value!r}"
+            ) from None
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{origin}: {key} must be a non-empty string, got {value!r}")
     return value

@@ -1,7 +1,10 @@
-"""Where self-distill keeps per-user data: the ledger, the response cache, assembled models.
+"""Where self-distill keeps per-user data: one home for everything a user accumulates.
 
 The base directory is ``$SELF_DISTILL_HOME`` when set, otherwise ``$XDG_DATA_HOME/self-distill``
-or ``~/.local/share/self-distill``. Tests point ``SELF_DISTILL_HOME`` at a temporary directory.
+or ``~/.local/share/self-distill``. It holds the ledger, the response and embedding caches, the
+skill store (``skills/``), assembled models (``models/``) and experiment run folders (``runs/``);
+each can be pointed elsewhere (settings ``ledger_path``, ``cache_path``, ``skills_store``;
+``$SELF_DISTILL_MODELS_DIR``). Tests point ``SELF_DISTILL_HOME`` at a temporary directory.
 
 Looking a location up never creates it: a command that only reads (``ledger summary``,
 ``models list``) must leave the disk as it found it. Whoever writes calls
@@ -21,13 +24,16 @@ def _data_home_source() -> str:
     return "XDG_DATA_HOME" if os.environ.get("XDG_DATA_HOME") else "the default data home"
 
 
+def default_data_home() -> Path:
+    """The data home when ``$SELF_DISTILL_HOME`` is not set."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "self-distill"
+
+
 def data_home() -> Path:
     """The per-user data directory (not created here; see :func:`ensure_directory`)."""
     explicit = os.environ.get("SELF_DISTILL_HOME")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "self-distill"
+    return Path(explicit).expanduser() if explicit else default_data_home()
 
 
 def ensure_directory(path: Path, what: str) -> Path:
@@ -70,6 +76,11 @@ def default_cache_path() -> Path:
     return data_home() / "response_cache.sqlite3"
 
 
+def default_skills_store() -> Path:
+    """The skill store used when neither config nor flags name one: the same from any folder."""
+    return data_home() / "skills"
+
+
 def models_dir() -> Path:
     """Directory holding model files self-distill assembles itself (not created here).
 
@@ -78,3 +89,16 @@ def models_dir() -> Path:
     """
     explicit = os.environ.get("SELF_DISTILL_MODELS_DIR")
     return Path(explicit).expanduser() if explicit else data_home() / "models"
+
+
+def model_search_dirs() -> list[Path]:
+    """Folders searched for an assembled model, in order: :func:`models_dir`, then (unless
+    ``$SELF_DISTILL_MODELS_DIR`` names the one folder) the default data home's ``models/``, so
+    setting ``$SELF_DISTILL_HOME`` does not hide a model assembled before it was set."""
+    folders = [models_dir()]
+    if os.environ.get("SELF_DISTILL_MODELS_DIR"):
+        return folders
+    fallback = default_data_home() / "models"
+    if fallback not in folders:
+        folders.append(fallback)
+    return folders

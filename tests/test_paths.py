@@ -27,7 +27,12 @@ def test_read_only_commands_create_no_data_home(tmp_path: Path) -> None:
 def test_data_home_under_a_file_is_one_clear_line(tmp_path: Path, command: tuple[str, ...]) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    env = {"SELF_DISTILL_HOME": str(blocker / "home"), "SELF_DISTILL_MODELS_DIR": ""}
+    env = {
+        "SELF_DISTILL_HOME": str(blocker / "home"),
+        "SELF_DISTILL_MODELS_DIR": "",
+        "HOME": str(tmp_path / "user"),
+        "XDG_DATA_HOME": "",
+    }
     result = run_cli(*command, env=env)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr

@@ -1,12 +1,18 @@
-"""``self-distill ask``: one prompt to one model; the answer or the Completion as JSON, ledgered."""
+"""``self-distill ask``: one prompt to one model; the answer or the Completion as JSON, ledgered.
+
+The answer is printed as the model wrote it (no wrapping, no markup), so ``ask ... | cat`` is the
+model's text byte for byte; the prompt is read from standard input with ``-``, or when none is
+given and stdin is a pipe (``echo prompt | self-distill ask``), as ``llm`` and ``ollama run`` do.
+"""
 
 from __future__ import annotations
 
 import click
 
-from self_distill.cli.output import console, print_json
+from self_distill.api import open_ledger
+from self_distill.cli.output import print_json, print_raw, text_or_stdin
 from self_distill.config import load_settings
-from self_distill.ledger import Ledger, RecordedModel
+from self_distill.ledger import RecordedModel
 from self_distill.models import load_model
 
 
@@ -18,7 +24,7 @@ from self_distill.models import load_model
 @click.option("--system", default=None, help="Optional system message.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Completion as one JSON object.")
 @click.option("--ledger", "ledger_path", default=None, help="Ledger file (default from config).")
-@click.argument("prompt")
+@click.argument("prompt", required=False)
 def ask(
     spec: str | None,
     max_tokens: int,
@@ -27,16 +33,18 @@ def ask(
     system: str | None,
     as_json: bool,
     ledger_path: str | None,
-    prompt: str,
+    prompt: str | None,
 ) -> None:
-    """Ask one model one question; the call is recorded in the ledger with purpose 'solve'."""
+    """Ask one model PROMPT (- or none on a pipe: standard input); the call is recorded in the
+    ledger with purpose 'solve'."""
+    prompt = text_or_stdin(prompt, "a PROMPT")
     settings = load_settings({"ledger_path": ledger_path})
     spec = spec or settings.default_model
     messages = ([{"role": "system", "content": system}] if system else []) + [
         {"role": "user", "content": prompt}
     ]
     generator = load_model(spec, settings)
-    with Ledger(settings.ledger_path) as ledger:
+    with open_ledger(settings=settings) as ledger:
         run_id = ledger.start_run("ask", {"model": spec})
         recorded = RecordedModel(generator, ledger, run_id)
         try:
@@ -54,4 +62,4 @@ def ask(
     if as_json:
         print_json(completion.to_dict())
     else:
-        console.print(completion.text, markup=False, highlight=False)
+        print_raw(completion.text)

@@ -1,7 +1,9 @@
 """``self-distill create --data FILE --model SPEC``: write, verify and store a skill for one family.
 
 Exits 0 whether or not a skill was accepted (the outcome is the output); ``--json`` prints
-``{"accepted", "skill_id", "skill_path", "verdict", "creation_tokens", "candidates", ...}``.
+``{"accepted", "skill_id", "skill_path", "skill_file", "verdict", "creation_tokens",
+"candidates", ...}``; ``skill_id`` (``ID@VERSION``), ``skill_path`` and ``skill_file`` are each
+accepted by ``skills run``, ``sandbox run`` and ``verify``.
 """
 
 from __future__ import annotations
@@ -10,10 +12,16 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from self_distill.api import create_skill
-from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
+from self_distill.cli.output import (
+    Column,
+    allow_missing_layers_option,
+    console,
+    err_console,
+    print_json,
+    print_listing,
+)
 from self_distill.config import load_settings
 from self_distill.skills.creation.records import Attempt
 from self_distill.skills.creation.run import CreationOutcome
@@ -143,9 +151,7 @@ def _show_attempt(candidate: int, attempt: Attempt) -> None:
 
 def _print_outcome(outcome: CreationOutcome) -> None:
     result = outcome.result
-    table = Table(title=f"candidates for {outcome.request.skill_id}")
-    for column in ("#", "attempts", "shown right", "tokens", "verdict", "held-out acc"):
-        table.add_column(column)
+    rows = []
     for candidate in result.candidates:
         verdict = candidate.verdict
         if verdict is None:
@@ -153,21 +159,32 @@ def _print_outcome(outcome: CreationOutcome) -> None:
         else:
             judged = "accepted" if verdict.accepted else "rejected: " + ", ".join(verdict.reasons)
         accuracy = verdict.heldout_accuracy if verdict else None
-        table.add_row(
-            str(candidate.index),
-            " > ".join(a.outcome for a in candidate.attempts),
-            f"{candidate.best_shown_correct}/{len(outcome.request.shown)}",
-            str(candidate.tokens),
-            escape(judged),
-            "-" if accuracy is None else f"{accuracy:.3f}",
+        rows.append(
+            [
+                str(candidate.index),
+                " > ".join(a.outcome for a in candidate.attempts),
+                f"{candidate.best_shown_correct}/{len(outcome.request.shown)}",
+                str(candidate.tokens),
+                judged,
+                "-" if accuracy is None else f"{accuracy:.3f}",
+            ]
         )
-    console.print(table)
+    columns = [
+        Column("#", identifier=True, justify="right"),
+        Column("attempts"),
+        Column("shown right"),
+        Column("tokens", justify="right"),
+        Column("verdict"),
+        Column("held-out acc"),
+    ]
+    print_listing(columns, rows, title=f"candidates for {outcome.request.skill_id}")
     verdict = result.verdict
     status = "[green]ACCEPTED[/green]" if result.accepted else "[red]NO SKILL ACCEPTED[/red]"
     console.print(
         f"{status}: {result.calls} calls ({result.repairs} repairs), "
-        f"{result.creation_tokens} creation tokens, {outcome.wall_s:.1f} s, run {outcome.run_id}"
+        f"{result.creation_tokens} creation tokens, {outcome.wall_s:.1f} s",
     )
+    console.print(f"ledger run {outcome.run_id}", soft_wrap=True, highlight=False)
     if verdict is not None and verdict.heldout_ci is not None:
         low, high = verdict.heldout_ci
         console.print(
@@ -176,7 +193,16 @@ def _print_outcome(outcome: CreationOutcome) -> None:
             + (f"; reasons: {', '.join(verdict.reasons)}" if verdict.reasons else "")
         )
     if outcome.skill is not None:
+        skill = outcome.skill
         console.print(
-            f"stored {outcome.skill.ref} ({outcome.skill.manifest.status}) at "
-            f"{escape(str(outcome.skill.path))}"
+            f"stored {skill.ref} ({skill.manifest.status}) at {skill.path}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+        console.print(
+            f"use it: self-distill skills run {skill.ref} --input TEXT",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
         )

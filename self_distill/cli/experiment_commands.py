@@ -15,9 +15,8 @@ from pathlib import Path
 from types import ModuleType
 
 import click
-from rich.table import Table
 
-from self_distill.cli.output import console
+from self_distill.cli.output import Column, print_json, print_listing
 from self_distill.errors import UsageError
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
@@ -66,14 +65,23 @@ def experiment() -> None:
 
 
 @experiment.command("list")
-def list_experiments() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def list_experiments(as_json: bool) -> None:
     """Every experiment with its one-line purpose."""
-    table = Table(title=f"experiments in {EXPERIMENTS_DIR}")
-    table.add_column("name")
-    table.add_column("purpose")
-    for path in experiment_files():
-        table.add_row(path.stem, summary_line(path))
-    console.print(table)
+    rows = [[path.stem, summary_line(path)] for path in experiment_files()]
+    if as_json:
+        print_json(
+            {
+                "folder": str(EXPERIMENTS_DIR),
+                "experiments": [{"name": name, "purpose": purpose} for name, purpose in rows],
+            }
+        )
+        return
+    print_listing(
+        [Column("name", identifier=True), Column("purpose")],
+        rows,
+        title=f"experiments in {EXPERIMENTS_DIR}",
+    )
 
 
 @experiment.command(

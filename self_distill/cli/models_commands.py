@@ -11,9 +11,15 @@ from pathlib import Path
 
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
-from self_distill.cli.output import console, err_console, human_bytes, print_json
+from self_distill.cli.output import (
+    Column,
+    console,
+    err_console,
+    human_bytes,
+    print_json,
+    print_listing,
+)
 from self_distill.errors import ModelFileError
 from self_distill.models.chunked_assembly import is_verified
 from self_distill.models.embedded import (
@@ -21,6 +27,7 @@ from self_distill.models.embedded import (
     EMBEDDED_MODELS,
     QWEN_CODER,
     coder_path,
+    not_found_hint,
     pull,
     rehash_model,
     smollm2_path,
@@ -42,11 +49,13 @@ def _embedded_rows() -> list[dict[str, object]]:
                 installed, status = True, "verified"
             except ModelFileError:
                 path, installed, status = None, False, "not installed"
+        hint = not_found_hint() if model is QWEN_CODER and not installed else None
         rows.append(
             {
                 "spec": model.spec,
                 "installed": installed,
                 "status": status,
+                "hint": hint,
                 "path": str(path) if path else None,
                 "size_bytes": path.stat().st_size if path and path.is_file() else None,
                 "licence": model.licence,
@@ -60,6 +69,10 @@ _OTHER_SPECS = [
     {"spec": "llamacpp:<path.gguf>", "status": "any local GGUF file"},
     {"spec": "ollama:<name>", "status": "served by Ollama (OLLAMA_HOST)"},
     {"spec": "anthropic:<model-id>", "status": "Anthropic API (ANTHROPIC_API_KEY)"},
+    {
+        "spec": "openai:<model>",
+        "status": "OpenAI-compatible server (OPENAI_BASE_URL, OPENAI_API_KEY)",
+    },
 ]
 
 
@@ -76,21 +89,28 @@ def list_models(as_json: bool) -> None:
     if as_json:
         print_json({"embedded": rows, "other": _OTHER_SPECS})
         return
-    table = Table(title="models")
-    for column in ("spec", "status", "size", "path", "licence"):
-        table.add_column(column)
+    listing = []
     for row in rows:
         size = row["size_bytes"]
-        table.add_row(
-            str(row["spec"]),
-            str(row["status"]),
-            human_bytes(size) if isinstance(size, int) else "-",
-            str(row["path"] or "-"),
-            str(row["licence"]),
+        listing.append(
+            [
+                str(row["spec"]),
+                str(row["status"]),
+                human_bytes(size) if isinstance(size, int) else "-",
+                str(row["path"] or "-"),
+            ]
         )
-    for row in _OTHER_SPECS:
-        table.add_row(row["spec"], row["status"], "-", "-", "-")
-    console.print(table)
+    listing += [[row["spec"], row["status"], "", ""] for row in _OTHER_SPECS]
+    columns = [
+        Column("spec", identifier=True),
+        Column("status"),
+        Column("size", justify="right"),
+        Column("path", identifier=True),
+    ]
+    print_listing(columns, listing, title="models (licences: --json)")
+    for row in rows:
+        if row["hint"]:
+            err_console.print(f"{row['spec']}: {row['hint']}", soft_wrap=True, markup=False)
 
 
 @models.command("pull")

@@ -7,47 +7,25 @@ a required isolation layer is missing on this machine.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import click
 from rich.table import Table
+from rich.text import Text
 
+from self_distill.api import run_skill, skill_file
 from self_distill.cli.output import (
+    Column,
     allow_missing_layers_option,
     console,
     err_console,
     escape_surrogates,
     print_json,
+    print_listing,
+    text_or_stdin,
     warn_missing_layers,
 )
-from self_distill.errors import CodeRejectedError, UsageError
+from self_distill.config import load_settings
 from self_distill.sandbox import ALL_LAYERS_DEFAULT, Sandbox
 from self_distill.sandbox.layers import LAYER_ORDER
-
-
-def _read_code(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{path}: not UTF-8 text ({error}); save the file as UTF-8") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot be read ({error.strerror})") from None
-
-
-def _run_payload(box: Sandbox, code: str, function: str, text: str) -> dict[str, Any]:
-    try:
-        handle = box.load(code)
-    except CodeRejectedError as rejection:
-        result: dict[str, Any] = {
-            "ok": False,
-            "output": None,
-            "error": str(rejection),
-            "duration_s": 0.0,
-        }
-    else:
-        result = box.call(handle, function, text).to_dict()
-    return {**result, "layers": list(box.layers)}
 
 
 @click.group()
@@ -56,26 +34,36 @@ def sandbox() -> None:
 
 
 @sandbox.command()
-@click.argument(
-    "skill_file", type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+@click.argument("skill")
+@click.option(
+    "--input",
+    "text",
+    default=None,
+    help="Text passed to the function; - (or none, on a pipe) reads standard input.",
 )
-@click.option("--input", "text", required=True, help="Text passed to the function.")
 @click.option("--function", "function", default="solve", show_default=True)
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=2.0)
 @click.option("--memory-mb", type=click.IntRange(min=64), default=512, show_default=True)
+@click.option("--store", "store_path", default=None, help="Skill store folder (default: config).")
 @allow_missing_layers_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def run(
-    skill_file: Path,
-    text: str,
+    skill: str,
+    text: str | None,
     function: str,
     timeout_s: float,
     memory_mb: int,
+    store_path: str | None,
     allow_missing_layers: bool,
     as_json: bool,
 ) -> None:
-    """Load SKILL_FILE in the sandbox and call FUNCTION(--input) once."""
-    code = _read_code(skill_file)
+    """Load SKILL in the sandbox and call FUNCTION(--input) once.
+
+    SKILL is a .py file, a stored version folder, or a store reference (ID or ID@VERSION).
+    """
+    value = text_or_stdin(text, "--input TEXT")
+    store = load_settings({"skills_store": store_path}).skills_store
+    path = skill_file(skill, store=store)
     with Sandbox(
         timeout_s=timeout_s,
         memory_mb=memory_mb,
@@ -83,7 +71,7 @@ def run(
         allow_missing_layers=allow_missing_layers,
     ) as box:
         warn_missing_layers(box.missing_layers)
-        payload = _run_payload(box, code, function, text)
+        payload = run_skill(path, value, function=function, sandbox=box)
     if as_json:
         print_json(payload)
         return
@@ -114,14 +102,19 @@ def layers(as_json: bool) -> None:
     if as_json:
         print_json({"layers": rows, "all_required_active": all(row["active"] for row in rows)})
         return
-    table = Table(title="Sandbox isolation layers")
-    table.add_column("layer")
-    table.add_column("status")
-    table.add_column("detail")
-    for row in rows:
-        status = "[green]active[/]" if row["active"] else "[red]missing[/]"
-        table.add_row(row["layer"], status, row["detail"])
-    console.print(table)
+    listing = [
+        [
+            row["layer"],
+            Text("active", style="green") if row["active"] else Text("missing", style="red"),
+            row["detail"],
+        ]
+        for row in rows
+    ]
+    print_listing(
+        [Column("layer", identifier=True), Column("status"), Column("detail")],
+        listing,
+        title="sandbox isolation layers",
+    )
     if not all(row["active"] for row in rows):
         names = [row["layer"] for row in rows if not row["active"]]
         err_console.print(

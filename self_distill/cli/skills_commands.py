@@ -1,6 +1,8 @@
-"""``self-distill skills list|show|retire|reverify``: the versioned skill library on disk.
+"""``self-distill skills list|show|run|retire|reverify``: the versioned skill library on disk.
 
-A skill is named ``ID`` (its active version, else its newest) or ``ID@VERSION``.
+A skill is named ``ID`` (its active version, else its newest) or ``ID@VERSION``; ``show`` and
+``run`` also take a version folder or a ``.py`` file. The store is ``skills/`` in the data home
+unless ``--store`` or the ``skills_store`` setting names another, the same from any folder.
 """
 
 from __future__ import annotations
@@ -10,13 +12,32 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.syntax import Syntax
-from rich.table import Table
+from rich.text import Text
 
-from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
+from self_distill.api import run_skill, skill_file
+from self_distill.cli.output import (
+    Column,
+    allow_missing_layers_option,
+    console,
+    err_console,
+    print_json,
+    print_listing,
+    print_raw,
+    text_or_stdin,
+    warn_missing_layers,
+)
 from self_distill.config import load_settings
+from self_distill.errors import UsageError
+from self_distill.sandbox import Sandbox
 from self_distill.skills.store.manifest import STATUSES
 from self_distill.skills.store.reverification import reverify as reverify_version
-from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.store.skill_store import (
+    CODE_FILE,
+    MANIFEST_FILE,
+    SkillStore,
+    StoredSkill,
+    load_version,
+)
 
 _STORE_OPTION = click.option(
     "--store", "store_path", default=None, help="Skill store folder (default: config)."
@@ -67,25 +88,41 @@ def list_skills(status: str | None, store_path: str | None, as_json: bool) -> No
     if not entries:
         console.print(f"no skills in {escape(str(store.root))}")
         return
-    table = Table(title=f"skills in {store.root}")
-    for column in ("skill", "status", "family", "held-out acc [95% CI]", "tokens", "creator"):
-        table.add_column(column)
     colours = {"active": "green", "rejected": "red", "retired": "dim", "candidate": "yellow"}
+    rows = []
     for entry in entries:
-        colour = colours[entry["status"]]
         reasons = ", ".join(entry["reasons"]) or (
             "not verified" if entry["status_reason"].startswith("not verified") else ""
         )
-        reasons = f" ({reasons})" if reasons else ""
-        table.add_row(
-            f"{entry['id']}@{entry['version']}",
-            f"[{colour}]{entry['status']}[/{colour}]{escape(reasons)}",
-            escape(str(entry["family"] or entry["cluster"] or "-")),
-            _accuracy_text(entry),
-            str(entry["creation_tokens"]),
-            escape(entry["creator_model"]),
+        rows.append(
+            [
+                f"{entry['id']}@{entry['version']}",
+                Text(entry["status"], style=colours[entry["status"]])
+                + Text(f" ({reasons})" if reasons else ""),
+                str(entry["family"] or entry["cluster"] or "-"),
+                _accuracy_text(entry),
+                str(entry["creation_tokens"]),
+                entry["creator_model"],
+            ]
         )
-    console.print(table)
+    columns = [
+        Column("skill", identifier=True),
+        Column("status"),
+        Column("family", identifier=True),
+        Column("held-out acc [95% CI]"),
+        Column("tokens", justify="right"),
+        Column("creator", identifier=True),
+    ]
+    print_listing(columns, rows, title=f"skills in {store.root}")
+
+
+def _stored(ref: str, store_path: str | None) -> StoredSkill:
+    """The stored version ``ref`` names: ID, ID@VERSION, or a version folder or its skill.py."""
+    store = _store(store_path)
+    path = skill_file(ref, store=store)
+    if path.name == CODE_FILE and (path.parent / MANIFEST_FILE).is_file():
+        return load_version(path.parent)
+    raise UsageError(f"{ref} is a skill file outside any store; `skills show` needs a version")
 
 
 @skills.command("show")
@@ -93,8 +130,8 @@ def list_skills(status: str | None, store_path: str | None, as_json: bool) -> No
 @_STORE_OPTION
 @_JSON_OPTION
 def show(ref: str, store_path: str | None, as_json: bool) -> None:
-    """Manifest, verdict and code of REF (ID or ID@VERSION)."""
-    stored = _store(store_path).get(ref)
+    """Manifest, verdict and code of REF (ID, ID@VERSION or a version folder); the code whole."""
+    stored = _stored(ref, store_path)
     verification = stored.verification()
     if as_json:
         print_json(
@@ -130,7 +167,50 @@ def show(ref: str, store_path: str | None, as_json: bool) -> None:
             f"{_accuracy_text(verdict)} on n={verdict['n_heldout']}; best constant answer "
             f"{_share(verdict['baseline_accuracy'])}"
         )
-    console.print(Syntax(stored.code(), "python", line_numbers=True))
+    if console.is_terminal:
+        console.print(Syntax(stored.code(), "python", line_numbers=True, word_wrap=True))
+    else:
+        click.echo(stored.code().rstrip("\n"))
+
+
+@skills.command("run")
+@click.argument("ref")
+@click.option(
+    "--input",
+    "text",
+    default=None,
+    help="Text passed to solve(); - (or none, on a pipe) reads standard input.",
+)
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=2.0)
+@allow_missing_layers_option
+@_STORE_OPTION
+@_JSON_OPTION
+def run(
+    ref: str,
+    text: str | None,
+    timeout_s: float,
+    allow_missing_layers: bool,
+    store_path: str | None,
+    as_json: bool,
+) -> None:
+    """Answer --input with REF's solve() in the sandbox and print the answer as it is.
+
+    REF is ID (the active version), ID@VERSION, a version folder or a .py file. Exits 1 when the
+    skill fails (the error goes to stderr).
+    """
+    value = text_or_stdin(text, "--input TEXT")
+    path = skill_file(ref, store=_store(store_path))
+    with Sandbox(timeout_s=timeout_s, allow_missing_layers=allow_missing_layers) as box:
+        warn_missing_layers(box.missing_layers)
+        result = run_skill(path, value, sandbox=box)
+    if as_json:
+        print_json({"skill": str(path), **result})
+    elif result["ok"]:
+        print_raw(str(result["output"]))
+    else:
+        err_console.print(f"[red]skill failed:[/red] {escape(str(result['error']))}")
+    if not result["ok"]:
+        raise click.exceptions.Exit(1)
 
 
 @skills.command("retire")
@@ -172,20 +252,25 @@ def reverify(
     if not outcomes:
         console.print(f"no active or candidate skills in {escape(str(store.root))}")
         return
-    table = Table(title="re-verification")
-    for column in ("skill", "status", "verdict", "held-out acc [95% CI]"):
-        table.add_column(column)
+    rows = []
     for outcome in outcomes:
-        row = outcome.to_dict()
         verdict = (
             "accepted"
             if outcome.verdict.accepted
             else "rejected: " + ", ".join(outcome.verdict.reasons)
         )
-        table.add_row(
-            outcome.ref,
-            f"{outcome.old_status} -> {outcome.new_status}",
-            escape(verdict),
-            _accuracy_text(row),
+        rows.append(
+            [
+                outcome.ref,
+                f"{outcome.old_status} -> {outcome.new_status}",
+                verdict,
+                _accuracy_text(outcome.to_dict()),
+            ]
         )
-    console.print(table)
+    columns = [
+        Column("skill", identifier=True),
+        Column("status"),
+        Column("verdict"),
+        Column("held-out acc [95% CI]"),
+    ]
+    print_listing(columns, rows, title=f"re-verification in {store.root}")

@@ -11,10 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from self_distill.cli.output import Column, console, print_json, print_listing
 from self_distill.errors import UsageError
 from self_distill.tasks import (
     DIFFICULTIES,
@@ -47,19 +45,24 @@ def _preview(text: str) -> str:
 
 
 def _print_tasks(tasks: list[Task]) -> None:
-    table = Table(title=f"{len(tasks)} tasks (use --jsonl for full text)")
-    table.add_column("id", no_wrap=True)
-    for column in ("family", "difficulty", "input", "target"):
-        table.add_column(column, overflow="fold")
-    for task in tasks:
-        table.add_row(
+    rows = [
+        [
             task.id,
             task.family,
             str(task.meta.get("difficulty", "")),
             _preview(task.input),
             _preview(task.target) or "(free)",
-        )
-    Console().print(table)
+        ]
+        for task in tasks
+    ]
+    columns = [
+        Column("id", identifier=True),
+        Column("family", identifier=True),
+        Column("difficulty"),
+        Column("input"),
+        Column("target"),
+    ]
+    print_listing(columns, rows, title=f"{len(tasks)} tasks (--jsonl or --json for full text)")
 
 
 @click.group()
@@ -74,24 +77,38 @@ def tasks() -> None:
     default=None,
     help="Only reasoning puzzles or only everyday extraction/normalisation requests.",
 )
-def list_families(kind: str | None) -> None:
-    """List the generated families with their kind, answer formats and difficulty knobs."""
-    table = Table(title="Generated task families")
-    table.add_column("family", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    for column in ("answer format", "description", "difficulty knobs"):
-        table.add_column(column, overflow="fold")
-    for name in family_names(kind) if kind else FAMILIES:
-        family = FAMILIES[name]
-        knobs = "\n".join(f"{level}: {family.knobs[level]}" for level in DIFFICULTIES)
-        table.add_row(
-            family.name,
-            family.kind,
-            escape(f"{family.answer_format}\n({family.answer_doc})"),
-            escape(family.description),
-            escape(knobs),
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (with the knobs).")
+def list_families(kind: str | None, as_json: bool) -> None:
+    """List the generated families: kind, answer format and what they ask (knobs: --json)."""
+    families = [FAMILIES[name] for name in (family_names(kind) if kind else FAMILIES)]
+    if as_json:
+        print_json(
+            {
+                "families": [
+                    {
+                        "name": family.name,
+                        "kind": family.kind,
+                        "answer_format": family.answer_format,
+                        "answer_doc": family.answer_doc,
+                        "description": family.description,
+                        "knobs": {level: family.knobs[level] for level in DIFFICULTIES},
+                    }
+                    for family in families
+                ],
+                "other_sources": [ONEOFF_FAMILY, "bbh:<task>", "cola", "<file>.jsonl|.json|.tsv"],
+            }
         )
-    Console().print(table)
+        return
+    rows = [
+        [family.name, family.kind, family.answer_format, family.description] for family in families
+    ]
+    columns = [
+        Column("family", identifier=True),
+        Column("kind"),
+        Column("format"),
+        Column("description"),
+    ]
+    print_listing(columns, rows, title="generated task families (difficulty knobs: --json)")
     click.echo(
         f"Streams also accept '{ONEOFF_FAMILY}' noise (--noise), 'bbh:<task>' for a "
         "BIG-Bench-Hard file from the reference datasets, 'cola', and paths to .json/.jsonl/.tsv "
@@ -110,13 +127,16 @@ def list_families(kind: str | None) -> None:
     show_default=True,
 )
 @click.option("--jsonl", is_flag=True, help="Print one JSON task per line.")
-def sample(family: str, count: int, seed: int, difficulty: str, jsonl: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the tasks.")
+def sample(family: str, count: int, seed: int, difficulty: str, jsonl: bool, as_json: bool) -> None:
     """Generate N tasks of FAMILY (a generated family, or 'oneoff', which has no difficulty)."""
     if family == ONEOFF_FAMILY:
         generated = generate_oneoff(count, seed=seed)
     else:
         generated = generate(family, count, seed=seed, difficulty=difficulty)
-    if jsonl:
+    if as_json:
+        print_json({"family": family, "tasks": [task.to_dict() for task in generated]})
+    elif jsonl:
         _echo_jsonl(generated)
     else:
         _print_tasks(generated)
@@ -158,8 +178,15 @@ def _load_extra(name: str) -> tuple[str, list[Task]]:
     help="Difficulty of generated families.",
 )
 @click.option("--jsonl", is_flag=True, help="Print one JSON task per line.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: counts and tasks.")
 def stream(
-    families: str, count: int, noise: float, seed: int, difficulty: str, jsonl: bool
+    families: str,
+    count: int,
+    noise: float,
+    seed: int,
+    difficulty: str,
+    jsonl: bool,
+    as_json: bool,
 ) -> None:
     """Build a mixed stream of N tasks with a share of one-off noise."""
     weights: dict[str, float] = {}
@@ -174,16 +201,29 @@ def stream(
             raise UsageError(f"family {name!r} is listed twice in --families")
         weights[name] = weight
     built = build_stream(weights, count, noise=noise, seed=seed, extra=extra, difficulty=difficulty)
+    counts = sorted(Counter(task.family for task in built).items())
+    if as_json:
+        print_json(
+            {
+                "seed": seed,
+                "families": dict(counts),
+                "tasks": [task.to_dict() for task in built],
+            }
+        )
+        return
     if jsonl:
         _echo_jsonl(built)
         return
-    table = Table(title=f"Stream of {len(built)} tasks (seed {seed}; use --jsonl for the tasks)")
-    table.add_column("family")
-    table.add_column("tasks", justify="right")
-    table.add_column("share", justify="right")
-    for name, number in sorted(Counter(task.family for task in built).items()):
-        table.add_row(name, str(number), f"{number / max(1, len(built)):.1%}")
-    Console().print(table)
+    rows = [[name, str(number), f"{number / max(1, len(built)):.1%}"] for name, number in counts]
+    print_listing(
+        [
+            Column("family", identifier=True),
+            Column("tasks", justify="right"),
+            Column("share", justify="right"),
+        ],
+        rows,
+        title=f"stream of {len(built)} tasks (seed {seed}; --jsonl for the tasks)",
+    )
 
 
 def _format_share(value: float | None) -> str:
@@ -191,32 +231,32 @@ def _format_share(value: float | None) -> str:
 
 
 def _print_stats(path: Path, stats: TaskStats) -> None:
-    table = Table(title=f"{path.name}: {stats.size} tasks")
-    for column in (
-        "family",
-        "tasks",
-        "format",
-        "distinct targets",
-        "class balance",
-        "majority",
-        "majority acc.",
-    ):
-        table.add_column(column, overflow="fold")
+    rows = []
     for family in stats.families.values():
         balance = ", ".join(
             f"{label}: {share:.1%}" for label, share in family.class_balance.items()
         )
-        table.add_row(
-            family.family,
-            str(family.size),
-            ", ".join(family.answer_formats),
-            str(family.distinct_targets),
-            balance or "-",
-            _preview(family.majority_target or "-"),
-            _format_share(family.majority_accuracy),
+        rows.append(
+            [
+                family.family,
+                str(family.size),
+                ", ".join(family.answer_formats),
+                str(family.distinct_targets),
+                balance or "-",
+                _preview(family.majority_target or "-"),
+                _format_share(family.majority_accuracy),
+            ]
         )
-    console = Console()
-    console.print(table)
+    columns = [
+        Column("family", identifier=True),
+        Column("tasks", justify="right"),
+        Column("format"),
+        Column("distinct targets", justify="right"),
+        Column("class balance"),
+        Column("majority"),
+        Column("majority acc.", justify="right"),
+    ]
+    print_listing(columns, rows, title=f"{path}: {stats.size} tasks")
     console.print(
         f"majority-class baseline (best constant answer per family): "
         f"{_format_share(stats.majority_accuracy)}"

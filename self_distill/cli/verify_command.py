@@ -11,15 +11,18 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
-from self_distill.api import read_skill_code, verify_skill
+from self_distill.api import read_skill_code, skill_file, verify_skill
 from self_distill.cli.output import (
+    Column,
     allow_missing_layers_option,
     console,
     print_json,
+    print_listing,
     warn_missing_layers,
 )
+from self_distill.config import load_settings
 from self_distill.errors import DataError
 from self_distill.sandbox import Sandbox
 from self_distill.skills.verification.checks import preview
@@ -31,7 +34,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command("verify")
-@click.argument("skill", type=_FILE)
+@click.argument("skill")
 @click.option(
     "--data",
     "data_path",
@@ -83,10 +86,11 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     show_default=True,
     help="Seconds per call.",
 )
+@click.option("--store", "store_path", default=None, help="Skill store folder (default: config).")
 @allow_missing_layers_option
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
 def verify(
-    skill: Path,
+    skill: str,
     data_path: Path,
     family: str | None,
     answer_format: str | None,
@@ -96,17 +100,20 @@ def verify(
     max_heldout: int | None,
     other_path: Path | None,
     timeout_s: float,
+    store_path: str | None,
     allow_missing_layers: bool,
     as_json: bool,
 ) -> None:
-    """Verify the skill in SKILL (a Python file defining solve(text) -> str).
+    """Verify SKILL (a .py file defining solve(text) -> str, a stored version folder, or a
+    store reference ID or ID@VERSION).
 
     --data is split into shown and held-out examples exactly as `create` splits it (rows may
     carry their own "split": "shown"|"heldout"); with the same --seed, --shown and --heldout as
     a `create` run the split is the same. Accuracy is measured on held-out rows only, with the
     scorer of the data's answer format.
     """
-    code = read_skill_code(skill)
+    path = skill_file(skill, store=load_settings({"skills_store": store_path}).skills_store)
+    code = read_skill_code(path)
     other = _read_inputs(other_path) if other_path is not None else []
     config = VerifierConfig(seed=seed, call_timeout_s=timeout_s)
     with Sandbox(timeout_s=timeout_s, allow_missing_layers=allow_missing_layers) as box:
@@ -127,7 +134,7 @@ def verify(
     if as_json:
         print_json(verdict.to_dict())
     else:
-        _print_verdict(skill, verdict)
+        _print_verdict(path, verdict)
 
 
 def _read_inputs(path: Path) -> list[str]:
@@ -151,26 +158,33 @@ def _print_verdict(skill: Path, verdict: Verdict) -> None:
             f"n={verdict.n_heldout}); best constant answer {verdict.baseline_accuracy:.3f}; "
             f"shown n={verdict.n_shown}"
         )
-    table = Table(title="checks")
-    for column in ("check", "status", "figures"):
-        table.add_column(column)
     colours = {"passed": "green", "failed": "red", "skipped": "yellow"}
+    rows = []
     for name, check in verdict.to_dict()["checks"].items():
         figures = {key: value for key, value in check.items() if key != "status"}
-        colour = colours[check["status"]]
-        table.add_row(
-            name, f"[{colour}]{check['status']}[/{colour}]", escape(_figures_text(figures))
+        rows.append(
+            [name, Text(check["status"], style=colours[check["status"]]), _figures_text(figures)]
         )
-    console.print(table)
+    print_listing(
+        [Column("check", identifier=True), Column("status"), Column("figures")],
+        rows,
+        title="checks",
+    )
     if verdict.failures:
-        failures = Table(title="failed examples (first few per split)")
-        for column in ("split", "input", "expected", "got"):
-            failures.add_column(column, overflow="fold")
-        for failure in verdict.failures:
-            got = failure.error if failure.error is not None else repr(failure.got)
-            texts = (failure.input, failure.expected, got)
-            failures.add_row(failure.split, *(escape(preview(text)) for text in texts))
-        console.print(failures)
+        failures = [
+            [
+                failure.split,
+                preview(failure.input),
+                preview(failure.expected),
+                preview(failure.error if failure.error is not None else repr(failure.got)),
+            ]
+            for failure in verdict.failures
+        ]
+        print_listing(
+            [Column("split"), Column("input"), Column("expected"), Column("got")],
+            failures,
+            title="failed examples (first few per split)",
+        )
 
 
 def _figures_text(figures: dict[str, Any]) -> str:

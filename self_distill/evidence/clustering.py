@@ -9,6 +9,7 @@ remembered again and keeps cluster ids stable by member overlap (see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import hdbscan
@@ -19,6 +20,7 @@ from self_distill.errors import DataError
 from self_distill.evidence.config import ClusterConfig
 from self_distill.evidence.matching import match_cluster_ids
 from self_distill.evidence.membership import MembershipIndex, unit_rows
+from self_distill.evidence.merging import merge_map
 
 NOISE = -1
 
@@ -129,6 +131,39 @@ class TaskClusterer:
         self.next_id = 0
         raw = self._cluster(array)
         return self._adopt(array, raw, np.full(len(array), NOISE, np.int64))
+
+    def merge_phrasings(self, targets: Sequence[str | None]) -> dict[int, int]:
+        """Merge clusters that are one kind of task phrased several ways, judged by the answers
+        (``targets``, one per remembered point; see :mod:`self_distill.evidence.merging`).
+
+        Returns ``{merged id: id it joined}``; online assignment and membership follow the
+        merge. Does nothing when ``merge_max_distance`` is ``None``.
+        """
+        config = self.config
+        if config.merge_max_distance is None:
+            return {}
+        if len(targets) != len(self.labels):
+            raise DataError(
+                f"{len(targets)} targets for {len(self.labels)} clustered tasks; give one "
+                "target (or None) per task"
+            )
+        mapping = merge_map(
+            self.labels,
+            self.membership.cluster_ids,
+            self.membership.centroids,
+            targets,
+            max_distance=config.merge_max_distance,
+            min_overlap=config.merge_min_shape_overlap,
+            min_labelled=config.merge_min_labelled,
+        )
+        if not mapping:
+            return mapping
+        self.labels = np.array([mapping.get(int(x), int(x)) for x in self.labels], np.int64)
+        self._stable_of = np.array([mapping.get(int(x), int(x)) for x in self._stable_of], np.int64)
+        self.membership = MembershipIndex.calibrate(
+            self.vectors, self.labels, mads=config.membership_mads
+        )
+        return mapping
 
     def assign(self, vectors: np.ndarray, *, remember: bool = True) -> list[Assignment]:
         """Place new points in existing clusters or noise, without re-clustering.

@@ -48,6 +48,14 @@ class ClusterConfig:
         match_min_share: at a re-cluster a new cluster keeps an old id when their overlap is at
             least this share of either cluster's size.
         seed: seed of the randomised PCA solver, so the same data gives the same clusters.
+        merge_max_distance: clusters whose centroids lie within this cosine distance are
+            candidates for one kind of task phrased several ways; they merge when their
+            answers agree in shape (see :mod:`self_distill.evidence.merging`). ``None`` turns
+            merging off.
+        merge_min_shape_overlap: how much two clusters' answer-shape distributions must share
+            (0 to 1) for them to merge.
+        merge_min_labelled: labelled members each cluster needs before its answers count as
+            evidence; unlabelled clusters never merge.
     """
 
     min_cluster_size: int | None = None
@@ -62,6 +70,9 @@ class ClusterConfig:
     membership_mads: float = 3.0
     match_min_share: float = 0.5
     seed: int = 0
+    merge_max_distance: float | None = 0.45
+    merge_min_shape_overlap: float = 0.6
+    merge_min_labelled: int = 5
 
     def __post_init__(self) -> None:
         if self.min_cluster_size is not None and self.min_cluster_size < 2:
@@ -87,6 +98,18 @@ class ClusterConfig:
             raise ConfigError(f"fringe_mads must be > 0 or None, got {self.fringe_mads}")
         if self.membership_mads <= 0.0:
             raise ConfigError(f"membership_mads must be > 0, got {self.membership_mads}")
+        if self.merge_max_distance is not None and not 0.0 < self.merge_max_distance <= 2.0:
+            raise ConfigError(
+                f"merge_max_distance must be in (0, 2] or None, got {self.merge_max_distance}"
+            )
+        if not 0.0 < self.merge_min_shape_overlap <= 1.0:
+            raise ConfigError(
+                f"merge_min_shape_overlap must be in (0, 1], got {self.merge_min_shape_overlap}"
+            )
+        if self.merge_min_labelled < 1:
+            raise ConfigError(
+                f"merge_min_labelled must be at least 1, got {self.merge_min_labelled}"
+            )
         if not 0.0 < self.match_min_share <= 1.0:
             raise ConfigError(f"match_min_share must be in (0, 1], got {self.match_min_share}")
 

@@ -21,11 +21,13 @@ class EvidenceResult:
     """Everything one clustering of a task list produced.
 
     ``scores`` is ``None`` unless the tasks carry real family labels; ``embedding`` names the
-    embedding model and its dimension.
+    embedding model and its dimension; ``merged`` maps each cluster merged as another phrasing
+    of one task to the id it joined.
     """
 
     labels: np.ndarray
     vectors: np.ndarray
+    merged: dict[int, int]
     clusterer: TaskClusterer
     report: PatternReport
     scores: ClusteringScores | None
@@ -52,7 +54,9 @@ def cluster_tasks(
     texts = [task.input for task in tasks]
     vectors = embedder.embed(texts, progress=progress)
     clusterer = TaskClusterer(config)
-    labels = clusterer.fit(vectors)
+    clusterer.fit(vectors)
+    merged = clusterer.merge_phrasings([task.target for task in tasks])
+    labels = clusterer.labels.copy()
     families = [task.family for task in tasks] if score_families else None
     report = build_pattern_report(
         texts,
@@ -63,4 +67,4 @@ def cluster_tasks(
         tokens_by_cluster=tokens_by_cluster,
     )
     scores = score_clustering(labels, families, oneoff_family=oneoff_family) if families else None
-    return EvidenceResult(labels, vectors, clusterer, report, scores, embedder.info)
+    return EvidenceResult(labels, vectors, merged, clusterer, report, scores, embedder.info)

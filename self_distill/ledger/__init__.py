@@ -1,6 +1,6 @@
 """The SQLite ledger: runs, model calls and (in later layers) outcomes, clusters and skills."""
 
 from self_distill.ledger.recording import RecordedModel, prompt_hash
-from self_distill.ledger.store import PURPOSES, Ledger, UsageRow
+from self_distill.ledger.store import PURPOSES, CallLog, Ledger, UsageRow
 
-__all__ = ["PURPOSES", "Ledger", "RecordedModel", "UsageRow", "prompt_hash"]
+__all__ = ["PURPOSES", "CallLog", "Ledger", "RecordedModel", "UsageRow", "prompt_hash"]

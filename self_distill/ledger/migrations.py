@@ -63,6 +63,23 @@ def m003_run_process(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
 
 
+def m004_call_texts(db: sqlite3.Connection) -> None:
+    """The prompt and response of each call (for ``ledger logs``), kept apart from the counts so
+    summaries stay fast; each text is cut at the ledger's ``max_chars`` and marked when cut."""
+    db.execute(
+        """
+        CREATE TABLE call_texts (
+            call_id INTEGER PRIMARY KEY REFERENCES model_calls(id),
+            messages_json TEXT NOT NULL,
+            response TEXT,
+            prompt_chars INTEGER NOT NULL,
+            response_chars INTEGER,
+            truncated INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+
+
 def m005_agent_routes(db: sqlite3.Connection) -> None:
     """The agent's journal: every task it answered with its route, each clustering it made, and
     each event of a skill's life (creation tried, activated, demoted). With these a killed run
@@ -126,6 +143,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_and_model_calls", m001_runs_and_model_calls),
     ("m002_model_call_cpu_time", m002_model_call_cpu_time),
     ("m003_run_process", m003_run_process),
+    ("m004_call_texts", m004_call_texts),
     ("m005_agent_routes", m005_agent_routes),
 ]
 

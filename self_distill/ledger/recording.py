@@ -76,6 +76,7 @@ class RecordedModel:
                 prompt_hash=prompt_hash(messages),
                 error=str(error),
                 cpu_s=time.process_time() - cpu_before,
+                messages=messages,
             )
             raise
         self.ledger.record_call(
@@ -85,5 +86,6 @@ class RecordedModel:
             prompt_hash=prompt_hash(messages),
             completion=completion,
             cpu_s=time.process_time() - cpu_before,
+            messages=messages,
         )
         return completion

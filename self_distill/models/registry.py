@@ -1,7 +1,7 @@
 """Turn a spec string into a generator: ``backend:name``.
 
 Specs: ``embedded:smollm2-135m``, ``embedded:qwen2.5-coder-1.5b``, ``llamacpp:/path/model.gguf``,
-``ollama:<name>``, ``anthropic:<model-id>``.
+``ollama:<name>``, ``anthropic:<model-id>``, ``openai:<model>`` (any OpenAI-compatible server).
 """
 
 from __future__ import annotations
@@ -67,11 +67,19 @@ def _anthropic(spec: ModelSpec, settings: Settings) -> TextGenerator:
     )
 
 
+def _openai(spec: ModelSpec, settings: Settings) -> TextGenerator:
+    from self_distill.models.openai_backend import OpenAICompatibleGenerator
+
+    price = settings.prices.get(str(spec))
+    return OpenAICompatibleGenerator(spec.name, price=Price(*price) if price else None)
+
+
 BACKENDS: dict[str, BackendFactory] = {
     "embedded": _embedded,
     "llamacpp": _llamacpp,
     "ollama": _ollama,
     "anthropic": _anthropic,
+    "openai": _openai,
 }
 """Every backend, by spec prefix: the one table a new backend is added to."""
 
@@ -82,7 +90,7 @@ def parse_spec(spec: str) -> ModelSpec:
         raise UnknownModelSpecError(
             f"unknown model spec {spec!r}; use one of embedded:smollm2-135m, "
             "embedded:qwen2.5-coder-1.5b, llamacpp:/path/model.gguf, ollama:<name>, "
-            "anthropic:<model-id> (see `self-distill models list`)"
+            "anthropic:<model-id>, openai:<model> (see `self-distill models list`)"
         )
     return ModelSpec(backend, name)
 

@@ -13,6 +13,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -125,17 +126,18 @@ def load_cola(path: str | Path, instruction: str = COLA_INSTRUCTION) -> list[Tas
     return tasks
 
 
-def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
+def _task_from_record(record: Any, path: Path, line_number: int, *, labelled: bool = True) -> Task:
     where = f"{path}:{line_number}"
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected a JSON object, found {type(record).__name__}")
-    for key in ("input", "target"):
+    unlabelled = not labelled and record.get("target") is None
+    for key in ("input",) if unlabelled else ("input", "target"):
         if not isinstance(record.get(key), str):
             raise DataError(f'{where}: field "{key}" is missing or not a string')
     for key in ("id", "family", "answer_format"):
         if key in record and not isinstance(record[key], str):
             raise DataError(f'{where}: field "{key}" must be a string')
-    answer_format = record.get("answer_format", "exact")
+    answer_format = "free" if unlabelled else record.get("answer_format", "exact")
     if answer_format not in ANSWER_FORMATS:
         raise DataError(
             f"{where}: unknown answer_format {answer_format!r}; use one of "
@@ -153,33 +155,42 @@ def _task_from_record(record: Any, path: Path, line_number: int) -> Task:
         id=record.get("id", f"{path.stem}:{line_number}"),
         family=record.get("family", path.stem),
         input=record["input"],
-        target=record["target"],
+        target="" if unlabelled else record["target"],
         answer_format=answer_format,
         meta=meta,
     )
 
 
-def load_jsonl(path: str | Path, *, skipped: list[str] | None = None) -> list[Task]:
+def load_jsonl(
+    path: str | Path, *, labelled: bool = True, skipped: list[str] | None = None
+) -> list[Task]:
     """Tasks from JSON Lines: ``input`` and ``target`` required; ``family`` (default: file stem),
     ``id`` (default ``<stem>:<line>``), ``answer_format`` (default ``exact``), ``split``
     (``shown`` or ``heldout``, kept in ``meta["split"]``) and ``meta`` optional.
 
+    With ``labelled=False`` (clustering needs no answers) a row may lack ``target`` (or hold
+    ``null``): it becomes a task with answer format ``free`` and an empty target.
     Blank lines are allowed; ids must be unique. With ``skipped`` given, a bad line is left out
     and its message appended there instead of raising.
     """
     path = Path(path)
-    return tasks_from_rows(read_jsonl(path, skipped=skipped), path, skipped=skipped)
+    rows = read_jsonl(path, skipped=skipped)
+    return tasks_from_rows(rows, path, labelled=labelled, skipped=skipped)
 
 
 def tasks_from_rows(
-    rows: Iterable[JsonlRow], path: Path, *, skipped: list[str] | None = None
+    rows: Iterable[JsonlRow],
+    path: Path,
+    *,
+    labelled: bool = True,
+    skipped: list[str] | None = None,
 ) -> list[Task]:
     """Tasks from parsed JSONL rows (a file's, or standard input's with ``path`` naming it)."""
     tasks: list[Task] = []
     first_line: dict[str, int] = {}
     for row in rows:
         try:
-            task = _task_from_record(row.record, path, row.line)
+            task = _task_from_record(row.record, path, row.line, labelled=labelled)
             if task.id in first_line:
                 raise DataError(
                     f"{row.where}: duplicate id {task.id!r} "
@@ -202,13 +213,18 @@ def write_jsonl(tasks: Iterable[Task], path: str | Path) -> int:
     return len(rows)
 
 
-def load_task_file(path: str | Path) -> list[Task]:
+def load_task_file(path: str | Path, *, labelled: bool = True) -> list[Task]:
     """Load any supported file, chosen by extension: .jsonl, .json (BIG-Bench-Hard), .tsv (CoLA).
 
-    A file with no tasks is a :class:`DataError`: every caller needs at least one.
+    ``labelled=False`` lets JSONL rows go without ``target`` (see :func:`load_jsonl`). A file with
+    no tasks is a :class:`DataError`: every caller needs at least one.
     """
     path = Path(path)
-    loaders = {".jsonl": load_jsonl, ".json": load_bbh, ".tsv": load_cola}
+    loaders = {
+        ".jsonl": partial(load_jsonl, labelled=labelled),
+        ".json": load_bbh,
+        ".tsv": load_cola,
+    }
     loader = loaders.get(path.suffix.lower())
     if loader is None:
         raise UsageError(

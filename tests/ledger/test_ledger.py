@@ -290,7 +290,7 @@ def test_an_older_ledger_is_not_migrated_by_a_reader_and_upgrade_names_the_fix(
     with pytest.raises(LedgerError, match=r"older self-distill.*ledger upgrade"):
         Ledger(path, read_only=True)
     with Ledger(path) as ledger:
-        assert ledger.applied_migrations == [MIGRATIONS[2][0]]
+        assert ledger.applied_migrations == [name for name, _ in MIGRATIONS[2:]]
 
 
 def _open_ledger_in(folder: str) -> str:
@@ -320,3 +320,45 @@ def test_a_read_only_folder_is_reported_as_read_only_not_corrupt() -> None:
 def _read_runs(path: str) -> str:
     with Ledger(path, read_only=True) as ledger:
         return f"{len(ledger.runs())} runs"
+
+
+def test_prompts_and_responses_are_kept_cut_at_the_cap_and_listed_newest_first(
+    tmp_path: Path,
+) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3", max_text_chars=10) as ledger:
+        run_id = ledger.start_run("ask")
+        for text in ("short", "a response far longer than ten"):
+            ledger.record_call(
+                run_id,
+                "solve",
+                model="m:x",
+                prompt_hash="h",
+                completion=Completion(text, 4, 2, 0.1, 0.0, "m:x"),
+                messages=[
+                    {"role": "system", "content": "be brief"},
+                    {"role": "user", "content": "what is up?"},
+                ],
+            )
+        ledger.finish_run(run_id)
+        newest, oldest = ledger.calls(run_id)
+        runs = ledger.runs()
+    assert newest.response == "a response" and newest.truncated
+    assert oldest.response == "short" and oldest.truncated
+    assert [m["content"] for m in oldest.messages] == ["be brief", "wh"]
+    assert runs[0]["calls"] == 2 and runs[0]["input_tokens"] == 8
+    assert runs[0]["duration_s"] is not None and runs[0]["duration_s"] >= 0
+
+
+def test_no_texts_are_kept_with_a_zero_cap(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3", max_text_chars=0) as ledger:
+        run_id = ledger.start_run("ask")
+        ledger.record_call(
+            run_id,
+            "solve",
+            model="m:x",
+            prompt_hash="h",
+            completion=Completion("hi", 1, 1, 0.1, 0.0, "m:x"),
+            messages=[{"role": "user", "content": "hello"}],
+        )
+        (call,) = ledger.calls()
+    assert call.messages == [] and call.response is None

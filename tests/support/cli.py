@@ -15,12 +15,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    cwd: Path | None = None,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m self_distill ARGS`` with the test's environment (and overrides)."""
+    """Run ``python -m self_distill ARGS`` with the test's environment (and overrides);
+    ``input_text`` is piped to its standard input."""
     return subprocess.run(
         [sys.executable, "-m", "self_distill", *args],
         capture_output=True,
+        input=input_text,
         text=True,
         timeout=timeout,
         cwd=cwd or REPO,

@@ -20,18 +20,21 @@ def _run(*args: str) -> str:
     return result.output
 
 
-def test_list_shows_every_family_with_its_kind_and_knobs() -> None:
+def test_list_shows_every_family_with_its_kind_and_the_knobs_in_json() -> None:
     output = _run("list")
     for name, family in FAMILIES.items():
         assert name in output and family.answer_format in output
-    assert "hard:" in output
     assert "everyday" in output and "puzzle" in output
+    assert len(output.splitlines()) < 60
+    listed = json.loads(_run("list", "--json"))["families"]
+    assert [family["name"] for family in listed] == list(FAMILIES)
+    assert all(set(family["knobs"]) == {"easy", "medium", "hard"} for family in listed)
 
 
 def test_list_kind_selects_everyday_or_puzzle_families() -> None:
     everyday = _run("list", "--kind", "everyday")
     assert all(name in everyday for name in family_names("everyday"))
-    assert "[at]/(at)" in everyday
+    assert "'at'/'dot'" in everyday
     assert not any(name in everyday for name in family_names("puzzle"))
     puzzles = _run("list", "--kind", "puzzle")
     assert all(name in puzzles for name in family_names("puzzle"))

@@ -28,7 +28,7 @@ from self_distill.skills.creation.records import (
 )
 from self_distill.skills.examples import LabelledExample
 from self_distill.skills.store.manifest import SkillManifest, SkillStatus
-from self_distill.skills.store.skill_store import SkillStore, StoredSkill
+from self_distill.skills.store.skill_store import CODE_FILE, SkillStore, StoredSkill
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.skills.verification.record import VerificationRecord
 from self_distill.skills.verification.verdict import Verdict
@@ -115,6 +115,7 @@ class CreationOutcome:
             "accepted": self.result.accepted,
             "skill_id": self.skill.ref if self.skill else None,
             "skill_path": str(self.skill.path) if self.skill else None,
+            "skill_file": str(self.skill.path / CODE_FILE) if self.skill else None,
             "verdict": verdict.to_dict() if verdict else None,
             "creation_tokens": self.result.creation_tokens,
             "candidates": [c.to_dict() for c in self.result.candidates],

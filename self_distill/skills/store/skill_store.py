@@ -1,6 +1,6 @@
 """The skill store: one folder per skill version on disk, written atomically, with an index.
 
-Layout under the store root (``skills_store/`` by default)::
+Layout under the store root (``skills/`` in the data home by default)::
 
     index.json                  every version: id, version, status, family, accuracy, path
     <id>/v<N>/skill.py          the code
@@ -198,7 +198,7 @@ class SkillStore:
                     return stored
             folder = self.root / skill_id / f"v{int(number)}"
             if folder.is_dir():
-                _load(folder)
+                load_version(folder)
         if not versions:
             unreadable = self._last_version_number(skill_id)
             detail = f" ({unreadable} unreadable version folders)" if unreadable else ""
@@ -226,7 +226,7 @@ class SkillStore:
                 continue
             for folder in _version_folders(skill_dir):
                 try:
-                    skills.append(_load(folder))
+                    skills.append(load_version(folder))
                 except SkillError as error:
                     problems.append(str(error))
         return StoreScan(tuple(skills), tuple(problems))
@@ -310,7 +310,7 @@ class SkillStore:
         versions = []
         for folder in _version_folders(skill_dir):
             try:
-                versions.append(_load(folder))
+                versions.append(load_version(folder))
             except SkillError:
                 continue
         return versions
@@ -365,7 +365,8 @@ def _version_folders(skill_dir: Path) -> list[Path]:
     return sorted(folders, key=lambda p: int(p.name[1:]))
 
 
-def _load(folder: Path) -> StoredSkill:
+def load_version(folder: Path) -> StoredSkill:
+    """The version stored in ``folder`` (``<store>/<id>/v<N>``); a SkillError when unreadable."""
     where = folder / MANIFEST_FILE
     values = _read_json(where)
     if not isinstance(values, dict):

@@ -1,0 +1,71 @@
+"""exp005's figures from per-task records, and a tiny end-to-end run on the embedded default."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from self_distill.cli.experiment_commands import load_experiment
+from self_distill.tasks import Task
+
+exp005 = load_experiment("exp005")
+
+
+def test_break_even_is_the_task_after_which_the_agent_stays_cheaper() -> None:
+    assert exp005.break_even([100, 0, 0, 0], [30, 30, 30, 30]) == 4
+    assert exp005.break_even([10, 10], [20, 20]) == 1
+    assert exp005.break_even([100, 0], [30, 30]) is None
+
+
+def test_analyse_pairs_the_arms_and_isolates_the_families() -> None:
+    tasks = [
+        Task(f"t{i}", "word_sort" if i % 2 else "arith", f"x{i}", "y", "exact") for i in range(8)
+    ]
+    baseline = [SimpleNamespace(tokens=10, score=0.0) for _ in tasks]
+    rows = [
+        SimpleNamespace(
+            tokens=0 if (i % 2 and i > 2) else 10,
+            route="skill" if (i % 2 and i > 2) else "model",
+            correct=1.0 if (i % 2 and i > 2) else 0.0,
+            skill="s@1" if (i % 2 and i > 2) else None,
+        )
+        for i in range(8)
+    ]
+    events = [
+        SimpleNamespace(
+            kind="activated", seq=2, tokens=15, skill="s@1", detail={"family": "word_sort"}
+        )
+    ]
+    figures = exp005.analyse(tasks, baseline, rows, events, agent_tokens=65, baseline_tokens=80)
+    assert figures["token_ratio"] == 65 / 80
+    assert figures["paired_accuracy_difference"]["mean"] == pytest.approx(3 / 8)
+    sort = figures["families"]["word_sort"]
+    assert sort["tokens_after_activation_ratio"] == 0.0 and sort["activated_after_task"] == 3
+    assert sort["routes"] == {"model": 1, "skill": 3, "student": 0}
+    assert figures["skill_answers_outside_their_family"] == 0
+
+
+@pytest.mark.model
+def test_a_tiny_run_on_the_embedded_default_writes_summary_report_and_rows(tmp_path: Path) -> None:
+    document = exp005.main(
+        [
+            "--model",
+            "embedded:smollm2-135m",
+            "--n",
+            "24",
+            "--families",
+            "word_sort,arith",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["tasks"] == 24 and summary == json.loads(json.dumps(document, default=str))
+    assert summary["token_ratio"] == pytest.approx(1.0)  # no skill yet: the same model calls
+    assert summary["paired_accuracy_difference"]["mean"] == 0.0
+    assert (tmp_path / "report.html").read_text().count("data:image/png;base64,") == 1
+    rows = (tmp_path / "per_task.jsonl").read_text().splitlines()
+    assert len(rows) == 24 and "baseline_tokens" in json.loads(rows[0])
