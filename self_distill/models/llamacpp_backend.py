@@ -35,7 +35,14 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
             "`pip install llama-cpp-python` (it compiles from source)"
         ) from error
     try:
-        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+        llama = Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            verbose=False,
+            seed=0,
+        )
     except (ValueError, RuntimeError) as error:
         raise ModelFileError(
             f"llama.cpp cannot load {path}: {error}; check that the file is a complete GGUF model"
