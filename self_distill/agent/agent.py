@@ -417,9 +417,32 @@ class Agent:
             verifier=VerifierConfig(seed=self.config.seed),
             other_cluster_inputs=tuple(self.seen.texts[i] for i in others[-200:]),
         )
-        outcome = run_creation(
-            request, self.creator, self.ledger, self.store, sandbox_options=self._sandbox_options
-        )
+        try:
+            outcome = run_creation(
+                request,
+                self.creator,
+                self.ledger,
+                self.store,
+                sandbox_options=self._sandbox_options,
+            )
+        except ModelError as error:
+            failure = EventRecord(
+                seq,
+                "creation_failed",
+                cluster,
+                None,
+                0,
+                {
+                    **figures,
+                    "creator": self.creator_spec,
+                    "family": family,
+                    "reasons": ["model_error"],
+                    "error": str(error),
+                },
+            )
+            self._apply(failure)
+            self.journal.record_event(failure)
+            return
         result = outcome.result
         verdict = result.verdict
         detail = {

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from self_distill.agent.agent import Agent
-from self_distill.api import run_agent
+from self_distill.api import answer, run_agent
 from self_distill.ledger import Ledger
 from self_distill.skills.store.skill_store import SkillStore
 from self_distill.tasks import Task, build_stream, write_jsonl
@@ -61,6 +61,22 @@ def test_a_skill_learned_online_answers_its_family_at_zero_tokens(tmp_path: Path
     assert summary["tokens"] == sum(row.input_tokens + row.output_tokens for row in usage)
     assert {row.purpose for row in usage} == {"solve", "create"}
     assert (tmp_path / "store" / "router.json").is_file()
+
+    fresh = next(t for t in stream(40, seed=9) if t.family == "word_sort")
+    single = answer(
+        fresh.input,
+        model=scripted_agent_model(),
+        store=tmp_path / "store",
+        ledger=tmp_path / "ledger.sqlite3",
+    )
+    assert (single.route, single.tokens, single.text) == ("skill", 0, fresh.target)
+    other = answer(
+        "Write a haiku about the sea.",
+        model=scripted_agent_model(),
+        store=tmp_path / "store",
+        ledger=tmp_path / "ledger.sqlite3",
+    )
+    assert other.route == "model" and other.tokens > 0
 
 
 def test_a_creator_that_fails_is_not_asked_again_until_the_cluster_grows(tmp_path: Path) -> None:
