@@ -238,7 +238,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--families", default=None, help="comma-separated (default: all puzzles + BBH word_sorting)"
     )
-    parser.add_argument("--creation-budget", type=int, default=60000)
+    parser.add_argument("--creation-budget", type=int, default=60000, help="tokens, all creations")
+    parser.add_argument("--candidates", type=int, default=6, help="candidates per creation")
+    parser.add_argument("--creation-tokens", type=int, default=8000, help="tokens per creation")
     parser.add_argument(
         "--quick", action="store_true", help="the make-run size: 200 tasks, 3 families"
     )
@@ -253,7 +255,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out = run_dir("exp005", args.out)
     console = Console(width=140)
     tasks = build(families, args.n, args.noise, args.seed)
-    config = AgentConfig(labels=args.labels, seed=args.seed, creation_budget=args.creation_budget)
+    config = AgentConfig(
+        labels=args.labels,
+        seed=args.seed,
+        creation_budget=args.creation_budget,
+        candidates=args.candidates,
+        creation_tokens=args.creation_tokens,
+    )
     if args.quick:
         config = dataclasses.replace(config, warmup=40, min_examples=30, n_shown=10)
     with Progress(console=console, transient=True) as progress:
