@@ -263,7 +263,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         creation_tokens=args.creation_tokens,
     )
     if args.quick:
-        config = dataclasses.replace(config, warmup=40, min_examples=30, n_shown=10)
+        config = dataclasses.replace(
+            config, warmup=40, min_examples=30, n_shown=10, candidates=3, creation_tokens=5000
+        )
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task("baseline: the model answers every task", total=len(tasks))
         baseline = evaluate_model(
