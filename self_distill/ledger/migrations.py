@@ -63,10 +63,18 @@ def m003_run_process(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN host TEXT")
 
 
+def m006_rlm_calls(db: sqlite3.Connection) -> None:
+    """RLM mode: the call a model call was made for (a sub-call's root call, a child RLM's
+    parent call) and its recursion depth (0 for the root), so a run's call tree can be rebuilt."""
+    db.execute("ALTER TABLE model_calls ADD COLUMN parent_call_id INTEGER")
+    db.execute("ALTER TABLE model_calls ADD COLUMN depth INTEGER")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_and_model_calls", m001_runs_and_model_calls),
     ("m002_model_call_cpu_time", m002_model_call_cpu_time),
     ("m003_run_process", m003_run_process),
+    ("m006_rlm_calls", m006_rlm_calls),
 ]
 
 

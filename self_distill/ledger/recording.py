@@ -21,13 +21,15 @@ class RecordedModel:
     """A generator bound to a ledger run; ``complete`` takes a ``purpose`` and records the call.
 
     Failed calls are recorded with their error and the error is re-raised, so a ledger shows
-    every attempt, not only the successes.
+    every attempt, not only the successes. ``last_call_id`` is the ledger id of the latest call
+    (a parent id for the calls made on its behalf).
     """
 
     def __init__(self, generator: TextGenerator, ledger: Ledger, run_id: str) -> None:
         self.generator = generator
         self.ledger = ledger
         self.run_id = run_id
+        self.last_call_id: int | None = None
 
     @property
     def spec(self) -> str:
@@ -42,28 +44,33 @@ class RecordedModel:
         temperature: float = 0.0,
         seed: int | None = 0,
         stop: list[str] | tuple[str, ...] | None = None,
+        parent_call_id: int | None = None,
+        depth: int | None = None,
     ) -> Completion:
         cpu_before = time.process_time()
+        tree = {"parent_call_id": parent_call_id, "depth": depth}
         try:
             completion = self.generator.complete(
                 messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop
             )
         except ModelError as error:
-            self.ledger.record_call(
+            self.last_call_id = self.ledger.record_call(
                 self.run_id,
                 purpose,
                 model=self.generator.spec,
                 prompt_hash=prompt_hash(messages),
                 error=str(error),
                 cpu_s=time.process_time() - cpu_before,
+                **tree,
             )
             raise
-        self.ledger.record_call(
+        self.last_call_id = self.ledger.record_call(
             self.run_id,
             purpose,
             model=completion.model,
             prompt_hash=prompt_hash(messages),
             completion=completion,
             cpu_s=time.process_time() - cpu_before,
+            **tree,
         )
         return completion

@@ -23,7 +23,7 @@ from self_distill.ledger.processes import ProcessIdentity, current_process, is_g
 from self_distill.models.base import Completion
 from self_distill.sqlite_files import DatabaseKind, open_database
 
-PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow"})
+PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow", "rlm_root", "rlm_sub"})
 
 LEDGER_KIND = DatabaseKind(
     name="ledger",
@@ -148,16 +148,20 @@ class Ledger:
         completion: Completion | None = None,
         error: str | None = None,
         cpu_s: float | None = None,
+        parent_call_id: int | None = None,
+        depth: int | None = None,
     ) -> int:
-        """Record one model call (a failed call has ``completion=None`` and an ``error``)."""
+        """Record one model call (a failed call has ``completion=None`` and an ``error``);
+        returns its id. ``parent_call_id`` and ``depth`` place an RLM call in its call tree."""
         if purpose not in PURPOSES:
             raise LedgerError(f"unknown call purpose {purpose!r}; use one of {sorted(PURPOSES)}")
         c = completion
         cursor = self._write(
             """
             INSERT INTO model_calls (run_id, purpose, model, prompt_hash, input_tokens,
-                output_tokens, latency_s, cost_usd, cached, error, created_at, cpu_s)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                output_tokens, latency_s, cost_usd, cached, error, created_at, cpu_s,
+                parent_call_id, depth)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 run_id,
@@ -172,9 +176,29 @@ class Ledger:
                 error,
                 utc_now(),
                 cpu_s,
+                parent_call_id,
+                depth,
             ),
         )
         return int(cursor.lastrowid or 0)
+
+    def calls(self, run_id: str) -> list[dict[str, Any]]:
+        """Every call of one run in order: id, purpose, model, tokens, error, parent, depth."""
+        keys = (
+            "id",
+            "purpose",
+            "model",
+            "input_tokens",
+            "output_tokens",
+            "cached",
+            "error",
+            "parent_call_id",
+            "depth",
+        )
+        rows = self._db.execute(
+            f"SELECT {', '.join(keys)} FROM model_calls WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def runs(self) -> list[dict[str, Any]]:
         """All runs, newest first; a ``running`` run whose process is gone shows ``interrupted``."""
