@@ -1,9 +1,9 @@
 """self-distill: turn recurring LLM work into verified code and small local models.
 
 The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
-``cluster_tasks``, ``create_skill``, ``verify_skill``, ``open_store``, ``open_ledger`` and
-``evaluate_model``. It is imported on first use, so ``import self_distill`` (and the CLI's
-``--help``) stays fast.
+``cluster_tasks``, ``create_skill``, ``verify_skill``, ``open_store``, ``open_ledger``,
+``evaluate_model`` and ``rlm_answer``. It is imported on first use, so ``import self_distill``
+(and the CLI's ``--help``) stays fast.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _API_NAMES = frozenset(
         "open_ledger",
         "open_store",
         "read_skill_code",
+        "rlm_answer",
         "verify_skill",
     }
 )

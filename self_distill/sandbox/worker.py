@@ -182,6 +182,7 @@ class Worker:
         if self._config.restricted:
             namespace = policy.restricted_globals()
             namespace["_print_"] = lambda _getattr_=None: printer
+            namespace["_print"] = printer
         else:
             namespace = policy.unrestricted_globals()
             namespace["print"] = printer._call_print
