@@ -34,10 +34,19 @@ def test_exp007_runs_lifts_and_verifies_with_a_scripted_model(
     exp007 = load_experiment("exp007")
     monkeypatch.setattr(exp007, "load_model", lambda spec, settings: ScriptedFakeModel(reply))
     out = tmp_path / "out"
-    status = exp007.main(
-        ["--sizes", "2,0.5", "--n-large", "2", "--n-small", "1", "--bbh", "", "--out", str(out)]
-        + ["--context-tokens", "1024"]
-    )
+    args = [
+        "--sizes",
+        "2,0.5",
+        "--n-large",
+        "2",
+        "--n-small",
+        "1",
+        "--bbh=",
+        "--context-tokens",
+        "1024",
+        "--out",
+    ]
+    status = exp007.main([*args, str(out)])
     document = json.loads((out / "results.json").read_text())
     assert document["ran"] == document["planned"] == 15
     counting = document["groups"]["logs x2 count_level"]

@@ -74,7 +74,9 @@ def test_a_lost_worker_reloads_the_handle_with_its_variables() -> None:
     with Sandbox(timeout_s=0.5, kill_grace_s=0.1) as box:
         handle = box.load("", variables={"context": "kept"})
         box.execute(handle, "x = 1")
-        lost = box.execute(handle, "while True:\n    try:\n        pass\n    except:\n        pass\n")
+        lost = box.execute(
+            handle, "while True:\n    try:\n        pass\n    except:\n        pass\n"
+        )
         assert lost.error_kind == "timeout" and lost.restarted
         after = box.execute(handle, "print(context)\nx")
         assert after.printed.startswith("kept\n") and after.error_kind == "exception"
