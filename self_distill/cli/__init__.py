@@ -27,6 +27,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "create": "self_distill.cli.create_command:create",
     "skills": "self_distill.cli.skills_commands:skills",
     "experiment": "self_distill.cli.experiment_commands:experiment",
+    "rlm": "self_distill.cli.rlm_command:rlm",
 }
 
 
