@@ -290,7 +290,7 @@ def test_an_older_ledger_is_not_migrated_by_a_reader_and_upgrade_names_the_fix(
     with pytest.raises(LedgerError, match=r"older self-distill.*ledger upgrade"):
         Ledger(path, read_only=True)
     with Ledger(path) as ledger:
-        assert ledger.applied_migrations == [MIGRATIONS[2][0]]
+        assert ledger.applied_migrations == [name for name, _ in MIGRATIONS[2:]]
 
 
 def _open_ledger_in(folder: str) -> str:
@@ -320,3 +320,17 @@ def test_a_read_only_folder_is_reported_as_read_only_not_corrupt() -> None:
 def _read_runs(path: str) -> str:
     with Ledger(path, read_only=True) as ledger:
         return f"{len(ledger.runs())} runs"
+
+
+def test_rlm_calls_carry_parent_and_depth(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        run = ledger.start_run("rlm")
+        root = ledger.record_call(run, "rlm_root", model="m", prompt_hash="h", depth=0)
+        sub = ledger.record_call(
+            run, "rlm_sub", model="m", prompt_hash="h", parent_call_id=root, depth=1
+        )
+        rows = ledger.calls(run)
+    assert [(r["id"], r["purpose"], r["parent_call_id"], r["depth"]) for r in rows] == [
+        (root, "rlm_root", None, 0),
+        (sub, "rlm_sub", root, 1),
+    ]
