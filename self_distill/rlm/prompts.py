@@ -10,7 +10,7 @@ import re
 
 from self_distill.models.base import Message
 
-PROMPT_VERSION = "rlm-v1"
+PROMPT_VERSION = "rlm-v2"
 
 SYSTEM = """\
 You solve a task whose full text is in the Python variable `context` (a str of {n_chars} \
@@ -28,16 +28,26 @@ In the session:
 - llm_query_batched(prompts) -> list of str; a failed item is a str starting with "error:".
 {rlm_line}- modules re, json, math, datetime, itertools, collections, string (import first).
 
-Compute the answer with code over all of the data (split lines, parse, filter, count, \
-compare); never guess. Print what you need to check, and call FINAL(answer) with just the \
-answer as soon as the code has it. Example reply for "Which item is cheapest?" over lines \
-like "item=pen price=3":
+Work in steps. First print a few data lines to see their exact format. Then compute the answer \
+with code over all of the data and print it with what it was computed from. If a count is 0 or \
+a list is empty, your filter is wrong: look at the lines again. When the printed result is \
+right, call FINAL(answer) with just the answer. Never guess.
+
+Example, task "Which item is cheapest?":
+Reply 1:
 ```python
-import re
-rows = re.findall(r"item=(\\S+) price=(\\d+)", context)
-cheapest = min(rows, key=lambda row: int(row[1]))
+lines = context.splitlines()
+print(len(lines))
+print(lines[:6])
+```
+Reply 2, after seeing data lines like "2024-01-02 shop=north pen 3.50 EUR":
+```python
+rows = [line.split() for line in lines if line.endswith(" EUR")]
+cheapest = min(rows, key=lambda row: float(row[3]))
 print(len(rows), cheapest)
-FINAL(cheapest[0])
+```
+Reply 3: ```python
+FINAL(cheapest[2])
 ```"""
 
 RLM_LINE = (
