@@ -5,11 +5,13 @@ from __future__ import annotations
 from self_distill.api import verify_skill
 from self_distill.ledger import RecordedModel
 from self_distill.rlm import RlmLimits, Trajectory
+from self_distill.rlm.hybrid import judge_hybrid
 from self_distill.rlm.lifting import lift_trajectory
+from self_distill.rlm.window import ModelWindow, estimate_tokens
 from self_distill.sandbox import Sandbox
 from self_distill.skills.creation.creator import SkillCreator
 from self_distill.skills.creation.run import SandboxShownRunner
-from self_distill.skills.examples import split_examples
+from self_distill.skills.examples import LabelledExample, split_examples
 from self_distill.skills.verification.verifier import verify_skill as verify_code
 from self_distill.tasks.long_inputs import long_input_tasks
 from tests.rlm.conftest import Harness, cell
@@ -73,3 +75,17 @@ def test_the_creator_accepts_a_seeded_candidate_before_any_model_call(
         )
     assert result.accepted
     assert writer.calls == [] and result.creation_tokens == 0
+
+
+def test_a_hybrid_candidate_is_judged_with_its_sub_calls_counted(harness: Harness) -> None:
+    code = (
+        "def solve(text):\n    label = llm_query('Is this positive? ' + text)\n"
+        "    return 'yes' if 'yes' in label.lower() else 'no'\n"
+    )
+    examples = [LabelledExample(f"great day {n}", "yes") for n in range(20)]
+    sub = RecordedModel(ScriptedFakeModel(["Yes."]), harness.ledger, harness.run_id)
+    verdict = judge_hybrid(code, examples, sub, ModelWindow(None, estimate_tokens))
+    assert verdict.accepted and verdict.accuracy == 1.0
+    assert verdict.sub_calls == 20 and verdict.tokens_per_answer > 0
+    calls = harness.ledger.calls(harness.run_id)
+    assert sum(c["input_tokens"] + c["output_tokens"] for c in calls) == verdict.tokens
