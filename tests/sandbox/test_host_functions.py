@@ -75,7 +75,9 @@ def test_a_lost_worker_reloads_the_handle_with_its_variables() -> None:
         handle = box.load("", variables={"context": "kept"})
         box.execute(handle, "x = 1")
         lost = box.execute(
-            handle, "while True:\n    try:\n        pass\n    except:\n        pass\n"
+            handle,
+            "while True:\n    try:\n        while True:\n            pass\n"
+            "    except:\n        pass\n",
         )
         assert lost.error_kind == "timeout" and lost.restarted
         after = box.execute(handle, "print(context)\nx")
