@@ -12,7 +12,7 @@ the REPL's reach, and every call goes to the ledger with its purpose, parent cal
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +161,8 @@ class _Rlm:
                 messages.append({"role": "user", "content": prompts.cell_feedback(outputs)})
         return "max_iterations"
 
-    def _until_final(self, blocks: list[str]) -> Any:
+    def _until_final(self, blocks: list[str]) -> Iterator[str]:
+        """The blocks of a reply in order, stopping once a cell has set the answer."""
         for code in blocks:
             if self._final is not None:
                 return

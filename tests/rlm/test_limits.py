@@ -133,3 +133,18 @@ def test_the_budget_can_be_neither_read_nor_changed_from_inside(harness: Harness
     assert answer.max_depth_reached == 1
     assert answer.trajectory.iterations == 2
     assert max(step.iteration for child in answer.trajectory.children for step in child.steps) < 3
+
+
+def test_a_child_gets_only_what_its_parent_has_left(harness: Harness) -> None:
+    def root(messages: list[Message]) -> str:
+        if messages[-1]["content"].startswith("Task: child"):
+            return cell(
+                "try:\n    llm_query('one more')\n    FINAL('child got a call')\n"
+                "except RuntimeError as error:\n    FINAL('child refused: ' + str(error))"
+            )
+        return cell("llm_query('a')\nllm_query('b')\nFINAL(rlm_query('child', 'text'))")
+
+    limits = RlmLimits(max_sub_calls=3, max_depth=1, cell_timeout_s=2.0)
+    answer = harness.run(root, limits=limits)
+    assert answer.text == "child refused: llm_query refused: the run's sub-call limit is spent"
+    assert sum(call.purpose == "rlm_sub" for call in answer.calls) == 2
