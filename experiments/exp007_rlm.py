@@ -93,17 +93,26 @@ def rlm_task(models: RlmModels, task: Task, limits: RlmLimits) -> tuple[dict[str
 
 
 def planned_tasks(args: argparse.Namespace, window_tokens: int) -> list[tuple[str, float, Task]]:
-    """(group, size factor, task) in order of priority: the largest size first, kinds mixed."""
+    """(group, size factor, task) in order of priority: the first size, kinds mixed, with the
+    BBH tasks interleaved, then the other sizes; a run cut short by its time budget thus covers
+    every kind and BBH at the main size before anything else."""
     plan: list[tuple[str, float, Task]] = []
     sizes = [float(s) for s in args.sizes.split(",")]
     for rank, factor in enumerate(sizes):
         n = args.n_large if rank == 0 else args.n_small
         chars = int(factor * window_tokens * 1.96)
         per_kind = {kind: long_input_tasks(kind, n, chars, seed=args.seed) for kind in LOG_KINDS}
-        for index in range(n):
-            plan += [("logs", factor, per_kind[kind][index]) for kind in LOG_KINDS]
+        logs = [("logs", factor, per_kind[kind][i]) for i in range(n) for kind in LOG_KINDS]
         if rank == 0:
-            plan += bbh_tasks(args)
+            bbh = bbh_tasks(args)
+            every = 2
+            for position, item in enumerate(logs):
+                plan.append(item)
+                if (position + 1) % every == 0 and bbh:
+                    plan.append(bbh.pop(0))
+            plan += bbh
+        else:
+            plan += logs
     return plan
 
 
