@@ -2,8 +2,8 @@
 
 The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
 ``cluster_tasks``, ``create_skill``, ``verify_skill``, ``skill_file``, ``run_skill``,
-``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer`` and
-``read_stream``. It is imported on first use, so ``import self_distill`` (and the CLI's
+``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer``, ``read_stream``
+and ``rlm_answer``. It is imported on first use, so ``import self_distill`` (and the CLI's
 ``--help``) stays fast.
 """
 
@@ -28,6 +28,7 @@ _API_NAMES = frozenset(
         "read_skill_code",
         "run_skill",
         "skill_file",
+        "rlm_answer",
         "verify_skill",
     }
 )

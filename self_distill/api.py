@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from self_distill.agent.agent import Answer
     from self_distill.agent.config import AgentConfig
     from self_distill.evidence import ClusterConfig, EvidenceResult
+    from self_distill.rlm import EventHandler, RlmAnswer, RlmLimits
 
 TaskData = str | Path | Sequence[Task]
 """Labelled data for a skill: a task source (family name, ``bbh:<task>``, ``cola``, a file) or a
@@ -475,3 +476,75 @@ def answer(
     options = {"allow_missing_layers": True} if allow_missing_layers else None
     with open_ledger(ledger, settings=settings) as opened:
         return answer_once(text, generator, store=skills, ledger=opened, sandbox_options=options)
+
+
+def rlm_answer(
+    text: str,
+    *,
+    model: ModelLike | None = None,
+    sub_model: ModelLike | None = None,
+    query: str | None = None,
+    max_depth: int | None = None,
+    max_iterations: int | None = None,
+    limits: RlmLimits | None = None,
+    context_tokens: int | None = None,
+    sub_context_tokens: int | None = None,
+    ledger: Ledger | str | Path | None = None,
+    allow_missing_layers: bool = False,
+    on_event: EventHandler | None = None,
+    run_params: dict[str, Any] | None = None,
+    settings: Settings | None = None,
+) -> RlmAnswer:
+    """Answer ``text`` in RLM mode: ``model`` (default: the settings' ``creator_model``, a coder)
+    works on it as ``context`` in the sandboxed REPL; ``sub_model`` (default: ``model``) answers
+    its ``llm_query`` calls. Returns the answer, tokens, every call and the trajectory.
+
+    ``query`` is shown as the task when ``text`` is data only. ``max_depth`` and
+    ``max_iterations`` override those fields of ``limits`` (default :class:`RlmLimits`).
+    ``context_tokens``/``sub_context_tokens`` give the models' windows when their backend does
+    not report one. Every call is recorded under one ``rlm`` ledger run with purpose
+    ``rlm_root`` or ``rlm_sub``, its parent call and depth. ``on_event`` sees the run live.
+    """
+    from self_distill.rlm import RlmLimits, RlmModels, model_window, run_rlm
+
+    if type(text) is not str:
+        raise UsageError(f"rlm_answer takes the input as a str, not {type(text).__name__}")
+    settings = settings or load_settings()
+    chosen = limits or RlmLimits()
+    overrides = {
+        key: value
+        for key, value in (("max_depth", max_depth), ("max_iterations", max_iterations))
+        if value is not None
+    }
+    chosen = replace(chosen, **overrides)
+    root = _generator(model, settings.creator_model, settings)
+    sub = root if sub_model is None else _generator(sub_model, settings.creator_model, settings)
+    params = {
+        "model": root.spec,
+        "sub_model": sub.spec,
+        "input_chars": len(text),
+        "limits": chosen.to_dict(),
+        **(run_params or {}),
+    }
+    with open_ledger(ledger, settings=settings) as opened:
+        run_id = opened.start_run("rlm", params)
+        status = "failed"
+        try:
+            models = RlmModels(
+                root=RecordedModel(root, opened, run_id),
+                sub=RecordedModel(sub, opened, run_id),
+                root_window=model_window(root, context_tokens),
+                sub_window=model_window(sub, sub_context_tokens),
+            )
+            answer = run_rlm(
+                text,
+                models,
+                query=query,
+                limits=chosen,
+                sandbox_options={"allow_missing_layers": True} if allow_missing_layers else None,
+                on_event=on_event,
+            )
+            status = "completed"
+        finally:
+            opened.finish_run(run_id, status)
+    return answer

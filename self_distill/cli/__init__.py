@@ -30,6 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "agent": "self_distill.cli.agent_commands:agent",
     "answer": "self_distill.cli.agent_commands:answer_command",
     "report": "self_distill.cli.agent_commands:report",
+    "rlm": "self_distill.cli.rlm_command:rlm",
 }
 
 

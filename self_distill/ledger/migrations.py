@@ -139,12 +139,20 @@ def m005_agent_routes(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX agent_events_by_run ON agent_events(run_id, seq)")
 
 
+def m006_rlm_calls(db: sqlite3.Connection) -> None:
+    """RLM mode: the call a model call was made for (a sub-call's root call, a child RLM's
+    parent call) and its recursion depth (0 for the root), so a run's call tree can be rebuilt."""
+    db.execute("ALTER TABLE model_calls ADD COLUMN parent_call_id INTEGER")
+    db.execute("ALTER TABLE model_calls ADD COLUMN depth INTEGER")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_and_model_calls", m001_runs_and_model_calls),
     ("m002_model_call_cpu_time", m002_model_call_cpu_time),
     ("m003_run_process", m003_run_process),
     ("m004_call_texts", m004_call_texts),
     ("m005_agent_routes", m005_agent_routes),
+    ("m006_rlm_calls", m006_rlm_calls),
 ]
 
 

@@ -22,7 +22,8 @@ class RecordedModel:
     """A generator bound to a ledger run; ``complete`` takes a ``purpose`` and records the call.
 
     Failed calls are recorded with their error and the error is re-raised, so a ledger shows
-    every attempt, not only the successes.
+    every attempt, not only the successes. ``last_call_id`` is the ledger id of the latest call
+    (a parent id for the calls made on its behalf).
 
     ``already_recorded`` counts (purpose, prompt hash) pairs this run recorded before it was
     killed but never used (see :class:`~self_distill.ledger.agent_journal.AgentJournal`): a
@@ -42,6 +43,7 @@ class RecordedModel:
         self.ledger = ledger
         self.run_id = run_id
         self.already_recorded = already_recorded if already_recorded is not None else Counter()
+        self.last_call_id: int | None = None
 
     @property
     def spec(self) -> str:
@@ -56,6 +58,8 @@ class RecordedModel:
         temperature: float = 0.0,
         seed: int | None = 0,
         stop: list[str] | tuple[str, ...] | None = None,
+        parent_call_id: int | None = None,
+        depth: int | None = None,
     ) -> Completion:
         key = (purpose, prompt_hash(messages))
         if self.already_recorded[key] > 0:
@@ -64,12 +68,13 @@ class RecordedModel:
                 messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop
             )
         cpu_before = time.process_time()
+        tree = {"parent_call_id": parent_call_id, "depth": depth}
         try:
             completion = self.generator.complete(
                 messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stop=stop
             )
         except ModelError as error:
-            self.ledger.record_call(
+            self.last_call_id = self.ledger.record_call(
                 self.run_id,
                 purpose,
                 model=self.generator.spec,
@@ -77,9 +82,10 @@ class RecordedModel:
                 error=str(error),
                 cpu_s=time.process_time() - cpu_before,
                 messages=messages,
+                **tree,
             )
             raise
-        self.ledger.record_call(
+        self.last_call_id = self.ledger.record_call(
             self.run_id,
             purpose,
             model=completion.model,
@@ -87,5 +93,6 @@ class RecordedModel:
             completion=completion,
             cpu_s=time.process_time() - cpu_before,
             messages=messages,
+            **tree,
         )
         return completion

@@ -24,8 +24,9 @@ from self_distill.ledger.processes import ProcessIdentity, current_process, is_g
 from self_distill.models.base import Completion, Message
 from self_distill.sqlite_files import DatabaseKind, open_database
 
-PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow"})
-"""Why a call was made. ``shadow``: a drift-watch check of a local answer against the model."""
+PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow", "rlm_root", "rlm_sub"})
+"""Why a call was made. ``shadow``: a drift-watch check of a local answer against the model;
+``rlm_root``/``rlm_sub``: a recursive language model's root call and its sub-calls."""
 
 DEFAULT_TEXT_CHARS = 20_000
 """Default cap on each stored prompt and response, in characters (``log_max_chars``)."""
@@ -209,8 +210,11 @@ class Ledger:
         error: str | None = None,
         cpu_s: float | None = None,
         messages: list[Message] | None = None,
+        parent_call_id: int | None = None,
+        depth: int | None = None,
     ) -> int:
-        """Record one model call (a failed call has ``completion=None`` and an ``error``).
+        """Record one model call (a failed call has ``completion=None`` and an ``error``);
+        returns its id. ``parent_call_id`` and ``depth`` place an RLM call in its call tree.
 
         With ``messages`` the prompt and the response text are kept too, each cut at
         ``max_text_chars``; the call and its texts commit together.
@@ -222,8 +226,9 @@ class Ledger:
             (
                 """
             INSERT INTO model_calls (run_id, purpose, model, prompt_hash, input_tokens,
-                output_tokens, latency_s, cost_usd, cached, error, created_at, cpu_s)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                output_tokens, latency_s, cost_usd, cached, error, created_at, cpu_s,
+                parent_call_id, depth)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
                 (
                     run_id,
@@ -238,6 +243,8 @@ class Ledger:
                     error,
                     utc_now(),
                     cpu_s,
+                    parent_call_id,
+                    depth,
                 ),
             )
         ]
@@ -268,6 +275,24 @@ class Ledger:
                 int(truncated),
             ),
         )
+
+    def call_tree(self, run_id: str) -> list[dict[str, Any]]:
+        """Every call of one run in order: id, purpose, model, tokens, error, parent, depth."""
+        keys = (
+            "id",
+            "purpose",
+            "model",
+            "input_tokens",
+            "output_tokens",
+            "cached",
+            "error",
+            "parent_call_id",
+            "depth",
+        )
+        rows = self._db.execute(
+            f"SELECT {', '.join(keys)} FROM model_calls WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def _write_call(self, statements: list[tuple[str, tuple[Any, ...]]]) -> int:
         """Run ``statements`` in one write transaction; the row id the first one inserted."""

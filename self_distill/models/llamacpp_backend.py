@@ -77,6 +77,11 @@ class LlamaCppGenerator(TextGenerator):
             )
         self.n_threads = n_threads or default_threads()
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens the model's tokenizer makes of ``text`` (loads the model once)."""
+        llama = _load_llama(str(self.path), self.n_ctx, self.n_threads)
+        return len(llama.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
+
     def complete(
         self,
         messages: list[Message],

@@ -9,17 +9,29 @@ timeouts with a hard kill, and restarts dead workers.
 """
 
 from self_distill.errors import CodeRejectedError, SandboxError
-from self_distill.sandbox.host import MAX_CODE_BYTES, Handle, JSONValue, Result, Sandbox
+from self_distill.sandbox.host import (
+    MAX_CODE_BYTES,
+    CellResult,
+    Handle,
+    HostFunctionError,
+    JSONValue,
+    RequestHandler,
+    Result,
+    Sandbox,
+)
 from self_distill.sandbox.layers import ALL_LAYERS_DEFAULT, OS_LAYERS, IsolationLayer
 
 __all__ = [
     "ALL_LAYERS_DEFAULT",
     "MAX_CODE_BYTES",
     "OS_LAYERS",
+    "CellResult",
     "CodeRejectedError",
     "Handle",
+    "HostFunctionError",
     "IsolationLayer",
     "JSONValue",
+    "RequestHandler",
     "Result",
     "Sandbox",
     "SandboxError",

@@ -6,6 +6,12 @@ of the worker's process group after a grace period, restarts a worker that died 
 (reloading every handle, so later calls are unaffected), and receives results as size-capped
 JSON only, so what comes back is exact str/int/float/bool/None/list/dict. Expected answers never
 enter the worker: the API has no way to send them, and comparing outputs is the caller's business.
+
+Loaded code may be given *variables* (plain JSON values bound in its namespace) and *host
+functions*: names that, called in the worker, send a request the host answers through the
+``on_request`` callback of the call or cell in progress. The sandbox knows nothing of what the
+callback does; it checks that a request names a declared function, pauses the call's timeout
+while the callback runs, and sends back its value (or the message of a :class:`HostFunctionError`).
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ import signal
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from self_distill.errors import CodeRejectedError, SandboxError, UsageError
@@ -49,6 +55,44 @@ _BATCH_BYTES = 4 * 1024 * 1024
 _FIRST_BATCH = 1
 _BATCH_GROWTH = 4
 NOT_RUN_ERROR = "not_run: an earlier call timed out"
+
+RequestHandler = Callable[[str, list[Any]], Any]
+"""Answers a host-function request: ``(function name, plain JSON args) -> plain JSON value``."""
+
+
+class HostFunctionError(Exception):
+    """Raised by a request handler: the code's call fails with this message (a RuntimeError)."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a handle was loaded with, so a restarted worker gets the same namespace back."""
+
+    code: str
+    variables: dict[str, Any]
+    host_functions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """The outcome of one REPL cell (:meth:`Sandbox.execute`).
+
+    ``printed`` is what the cell printed plus the repr of a last expression's value (kept even
+    when the cell failed). ``error`` starts with a kind as in :class:`Result` (``syntax`` and
+    ``policy`` for a cell that was refused); ``restarted`` is true when the worker was lost and
+    the handle reloaded, so names defined by earlier cells are gone.
+    """
+
+    ok: bool
+    printed: str
+    error: str | None
+    duration_s: float
+    restarted: bool = False
+
+    @property
+    def error_kind(self) -> str | None:
+        """The part of ``error`` before the first colon, or None for a successful cell."""
+        return None if self.error is None else self.error.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -282,7 +326,7 @@ class Sandbox:
         self._layers: tuple[str, ...] = ()
         self._missing: dict[str, str] = {}
         self._details: dict[str, str] = {}
-        self._codes: dict[int, str] = {}
+        self._codes: dict[int, Loaded] = {}
         self._functions: dict[int, tuple[str, ...]] = {}
         self._broken: dict[int, str] = {}
         self._ids = itertools.count(1)
@@ -425,11 +469,11 @@ class Sandbox:
         return status
 
     def _reload_handles(self, worker: _WorkerProcess) -> None:
-        for handle_id, code in self._codes.items():
+        for handle_id, loaded in self._codes.items():
             if handle_id in self._broken:
                 continue
             try:
-                reply = self._request_load(worker, handle_id, code)
+                reply = self._request_load(worker, handle_id, loaded)
             except _WorkerLost as lost:
                 self._broken[handle_id] = (
                     f"crash: code could not be reloaded after a worker restart ({lost.error})"
@@ -443,16 +487,32 @@ class Sandbox:
 
     # loading ---------------------------------------------------------------------------------
 
-    def _request_load(self, worker: _WorkerProcess, handle_id: int, code: str) -> dict[str, Any]:
+    def _request_load(
+        self, worker: _WorkerProcess, handle_id: int, loaded: Loaded
+    ) -> dict[str, Any]:
         budget = _LOAD_COMPILE_ALLOWANCE_S + self.timeout_s + self.kill_grace_s
-        message = {"op": "load", "handle": handle_id, "code": code, "timeout_s": self.timeout_s}
+        message: dict[str, Any] = {
+            "op": "load",
+            "handle": handle_id,
+            "code": loaded.code,
+            "timeout_s": self.timeout_s,
+        }
+        if loaded.variables:
+            message["variables"] = loaded.variables
+        if loaded.host_functions:
+            message["host_functions"] = list(loaded.host_functions)
         try:
             worker.send(message, time.monotonic() + budget + _WRITE_SLACK_S)
+        except protocol.ProtocolError:
+            raise UsageError(
+                f"the code and variables are too large to send to the sandbox "
+                f"(at most {protocol.MAX_REQUEST_BYTES} bytes per message)"
+            ) from None
         except _WorkerLost:
             self._lose(worker, kill=True)
             raise
         try:
-            reply = worker.reader.read(time.monotonic() + budget)
+            reply = self._read(worker, time.monotonic() + budget, loaded, None)
         except protocol.FrameTimeoutError:
             self._lose(worker, kill=True)
             raise _WorkerLost(
@@ -470,8 +530,19 @@ class Sandbox:
             raise _WorkerLost(f"crash: {_describe_status(status)} (malformed load reply)")
         return reply
 
-    def load(self, code: str) -> Handle:
+    def load(
+        self,
+        code: str,
+        *,
+        variables: dict[str, JSONValue] | None = None,
+        host_functions: Iterable[str] = (),
+    ) -> Handle:
         """Compile and run ``code``'s module level in the worker; return a handle to it.
+
+        ``variables`` are bound in the code's namespace first (plain JSON values, any size up to
+        the request cap); ``host_functions`` names functions the host answers (see
+        :meth:`execute` and :meth:`run_many`'s ``on_request``). Names must be identifiers that do
+        not start with ``_``.
 
         Raises :class:`CodeRejectedError` with kind ``syntax`` (does not parse), ``policy`` (the
         sandbox policy refuses it, or it is over :data:`MAX_CODE_BYTES`) or ``runtime`` (its
@@ -484,30 +555,45 @@ class Sandbox:
             raise CodeRejectedError(
                 "policy", f"the code is {size} bytes; the sandbox accepts at most {MAX_CODE_BYTES}"
             )
+        names = tuple(host_functions)
+        bound = dict(variables or {})
+        for name in (*names, *bound):
+            if type(name) is not str or not name.isidentifier() or name.startswith("_"):
+                raise UsageError(f"cannot bind {name!r}: use identifiers not starting with _")
+        loaded = Loaded(code, bound, names)
         worker = self._worker()
         handle_id = next(self._ids)
         try:
-            reply = self._request_load(worker, handle_id, code)
+            reply = self._request_load(worker, handle_id, loaded)
         except _WorkerLost as lost:
             raise CodeRejectedError("runtime", lost.error) from None
         if not reply["ok"]:
             raise CodeRejectedError(reply["kind"], reply["message"])
         functions = tuple(reply["functions"])
-        self._codes[handle_id] = code
+        self._codes[handle_id] = loaded
         self._functions[handle_id] = functions
         return Handle(handle_id, functions, id(self))
 
     # calling ---------------------------------------------------------------------------------
 
-    def call(self, handle: Handle, fn_name: str, text: str) -> Result:
+    def call(
+        self, handle: Handle, fn_name: str, text: str, on_request: RequestHandler | None = None
+    ) -> Result:
         """Call ``fn_name(text)`` from the loaded code; never raises for the code's failures."""
-        return self.run_many(handle, fn_name, [text])[0]
+        return self.run_many(handle, fn_name, [text], on_request)[0]
 
-    def run_many(self, handle: Handle, fn_name: str, inputs: Sequence[str]) -> list[Result]:
+    def run_many(
+        self,
+        handle: Handle,
+        fn_name: str,
+        inputs: Sequence[str],
+        on_request: RequestHandler | None = None,
+    ) -> list[Result]:
         """Call ``fn_name`` on every input, in order, sending the batch as one message.
 
         A call that times out or kills the worker yields an error Result; the worker is
-        restarted and the remaining inputs continue in the new one.
+        restarted and the remaining inputs continue in the new one. ``on_request`` answers the
+        handle's host functions (without it, they fail in the code).
         """
         if handle.sandbox_id != id(self) or handle.id not in self._codes:
             raise UsageError("this handle was not loaded by this sandbox")
@@ -532,7 +618,9 @@ class Sandbox:
                 results += [Result(False, None, error, 0.0)] * (len(texts) - len(results))
                 break
             try:
-                results += self._run_batch(worker, handle.id, fn_name, texts[len(results) :])
+                results += self._run_batch(
+                    worker, handle.id, fn_name, texts[len(results) :], on_request
+                )
                 failed_sends = 0
             except _WorkerLost as lost:
                 self._lose(worker, kill=True)
@@ -542,7 +630,11 @@ class Sandbox:
         return results
 
     def run_until_timeout(
-        self, handle: Handle, fn_name: str, inputs: Sequence[str]
+        self,
+        handle: Handle,
+        fn_name: str,
+        inputs: Sequence[str],
+        on_request: RequestHandler | None = None,
     ) -> list[Result]:
         """Call ``fn_name`` on every input in batches of 1, 4, 16, ...; stop after a timeout.
 
@@ -553,12 +645,114 @@ class Sandbox:
         results: list[Result] = []
         size = _FIRST_BATCH
         while len(results) < len(texts):
-            batch = self.run_many(handle, fn_name, texts[len(results) : len(results) + size])
+            batch = self.run_many(
+                handle, fn_name, texts[len(results) : len(results) + size], on_request
+            )
             results += batch
             if any(result.error_kind == "timeout" for result in batch):
                 results += [Result(False, None, NOT_RUN_ERROR, 0.0)] * (len(texts) - len(results))
             size *= _BATCH_GROWTH
         return results
+
+    def execute(
+        self,
+        handle: Handle,
+        code: str,
+        on_request: RequestHandler | None = None,
+        *,
+        timeout_s: float | None = None,
+    ) -> CellResult:
+        """Run ``code`` as a REPL cell in ``handle``'s namespace (names persist between cells).
+
+        The cell is compiled under the same policy as loaded code, runs under ``timeout_s``
+        (default: the sandbox's) with the same hard kill, and never raises for its own failures.
+        If the worker is lost, the handle is reloaded from its code and variables in a new one
+        and the result says ``restarted``.
+        """
+        if handle.sandbox_id != id(self) or handle.id not in self._codes:
+            raise UsageError("this handle was not loaded by this sandbox")
+        if type(code) is not str:
+            raise UsageError(f"code must be a str, not {type(code).__name__}")
+        if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+            return CellResult(False, "", f"policy: a cell may hold {MAX_CODE_BYTES} bytes", 0.0)
+        limit = self.timeout_s if timeout_s is None else float(timeout_s)
+        restarts = self.restarts
+        worker = self._worker()
+        if handle.id in self._broken:
+            return CellResult(False, "", self._broken[handle.id], 0.0, True)
+        message = {"op": "exec", "handle": handle.id, "code": code, "timeout_s": limit}
+        budget = _LOAD_COMPILE_ALLOWANCE_S + limit + self.kill_grace_s
+        started = time.monotonic()
+        try:
+            worker.send(message, started + budget + _WRITE_SLACK_S)
+            frame = self._read(worker, started + budget, self._codes[handle.id], on_request)
+        except _WorkerLost as lost:
+            self._lose(worker, kill=True)
+            return self._lost_cell(lost.error, started)
+        except protocol.FrameTimeoutError:
+            self._lose(worker, kill=True)
+            error = f"timeout: cell exceeded {limit:g} s and ignored the alarm; worker killed"
+            return self._lost_cell(error, started)
+        except protocol.PeerClosedError:
+            return self._lost_cell(_death_error(self._lose(worker, kill=False), limit), started)
+        except protocol.ProtocolError as problem:
+            status = self._lose(worker, kill=True)
+            error = f"crash: {_describe_status(status)} (protocol violation: {problem})"
+            return self._lost_cell(error, started)
+        result = _cell_from_frame(frame)
+        if result is None:
+            status = self._lose(worker, kill=True)
+            error = f"crash: {_describe_status(status)} (malformed cell reply)"
+            return self._lost_cell(error, started)
+        return replace(result, restarted=self.restarts != restarts)
+
+    def _lost_cell(self, error: str, started: float) -> CellResult:
+        """The result of a cell whose worker was lost; the next use reloads every handle."""
+        return CellResult(False, "", error, time.monotonic() - started, True)
+
+    def _read(
+        self,
+        worker: _WorkerProcess,
+        deadline: float,
+        loaded: Loaded,
+        on_request: RequestHandler | None,
+    ) -> dict[str, Any]:
+        """The next frame that is not a host-function request, answering requests on the way.
+
+        Time the handler spends is added to ``deadline``: the code's own time is what is
+        limited. A request for an undeclared function is a protocol violation; an exception
+        other than :class:`HostFunctionError` from the handler kills the worker and propagates.
+        """
+        while True:
+            frame = worker.reader.read(deadline)
+            if "request" not in frame:
+                return frame
+            request = frame["request"]
+            if (
+                set(frame) != {"request"}
+                or type(request) is not dict
+                or set(request) != {"function", "args"}
+                or request["function"] not in loaded.host_functions
+                or type(request["args"]) is not list
+            ):
+                raise protocol.ProtocolError("malformed host-function request")
+            asked = time.monotonic()
+            reply: dict[str, Any]
+            if on_request is None:
+                reply = {"reply_error": f"{request['function']} is not available here"}
+            else:
+                try:
+                    reply = {"reply": on_request(request["function"], request["args"])}
+                except HostFunctionError as error:
+                    reply = {"reply_error": str(error)}
+                except BaseException:
+                    self._lose(worker, kill=True)
+                    raise
+            deadline += time.monotonic() - asked
+            try:
+                worker.send(reply, deadline + _WRITE_SLACK_S)
+            except protocol.ProtocolError:
+                worker.send({"reply_error": "the answer is too large for the sandbox"}, deadline)
 
     def _send_batch(
         self, worker: _WorkerProcess, handle_id: int, fn_name: str, texts: list[str]
@@ -591,7 +785,12 @@ class Sandbox:
                 count = max(1, count // 2)
 
     def _run_batch(
-        self, worker: _WorkerProcess, handle_id: int, fn_name: str, texts: list[str]
+        self,
+        worker: _WorkerProcess,
+        handle_id: int,
+        fn_name: str,
+        texts: list[str],
+        on_request: RequestHandler | None,
     ) -> list[Result]:
         """Run one batch until it ends or the worker is lost; returns the results it produced.
 
@@ -603,7 +802,12 @@ class Sandbox:
         for _ in range(sent):
             started = time.monotonic()
             try:
-                results.append(_result_from_frame(worker.reader.read(started + budget)))
+                frame = self._read(worker, started + budget, self._codes[handle_id], on_request)
+                results.append(_result_from_frame(frame))
+            except _WorkerLost as lost:
+                self._lose(worker, kill=True)
+                results.append(Result(False, None, lost.error, time.monotonic() - started))
+                break
             except protocol.FrameTimeoutError:
                 self._lose(worker, kill=True)
                 error = (
@@ -622,6 +826,23 @@ class Sandbox:
                 results.append(Result(False, None, error, time.monotonic() - started))
                 break
         return results
+
+
+def _cell_from_frame(frame: dict[str, Any]) -> CellResult | None:
+    ok, printed, error, duration = (
+        frame.get(key) for key in ("ok", "printed", "error", "duration_s")
+    )
+    if (
+        set(frame) != {"ok", "printed", "error", "duration_s"}
+        or type(ok) is not bool
+        or type(printed) is not str
+        or not (error is None or type(error) is str)
+        or ok != (error is None)
+        or type(duration) not in (int, float)
+        or not 0 <= duration < float("inf")
+    ):
+        return None
+    return CellResult(ok, printed, error, float(duration))
 
 
 def _valid_load_reply(reply: dict[str, Any]) -> bool:

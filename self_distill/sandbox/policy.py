@@ -26,7 +26,7 @@ from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
-from RestrictedPython import compile_restricted_exec
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import (
     INSPECT_ATTRIBUTES,
@@ -210,6 +210,11 @@ class PrintCollector:
 
     def __call__(self) -> str:
         return "".join(self._parts)
+
+    def clear(self) -> None:
+        """Forget what was printed (a REPL reads and clears it after every cell)."""
+        self._parts.clear()
+        self._size = 0
 
     def _call_print(self, *objects: Any, **kwargs: Any) -> None:
         kwargs["file"] = self
@@ -451,7 +456,10 @@ def _parse(code: str) -> ast.Module:
 
 def compile_code(code: str, restricted: bool = True) -> types.CodeType:
     """Compile ``code`` under the policy; raise :class:`CodeRejected` (``syntax``/``policy``)."""
-    tree = _parse(code)
+    return _compile_tree(_parse(code), restricted)
+
+
+def _compile_tree(tree: ast.Module, restricted: bool) -> types.CodeType:
     if not restricted:
         return compile(tree, SKILL_FILENAME, "exec")
     try:
@@ -461,6 +469,34 @@ def compile_code(code: str, restricted: bool = True) -> types.CodeType:
     if result.errors or result.code is None:
         raise CodeRejected("policy", "; ".join(result.errors[:5]) or "RestrictedPython refused")
     return result.code
+
+
+def compile_cell(
+    code: str, restricted: bool = True
+) -> tuple[types.CodeType, types.CodeType | None]:
+    """Compile a REPL cell: its statements, and its last expression apart (None if it has none).
+
+    The caller shows the value of that expression, as an interactive interpreter does, so a
+    cell ending in ``len(text)`` reports the length without a ``print``. Both parts pass the
+    same policy as :func:`compile_code`.
+    """
+    tree = _parse(code)
+    last: ast.expr | None = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body.pop().value
+    body = _compile_tree(tree, restricted)
+    if last is None:
+        return body, None
+    expression = ast.Expression(last)
+    if not restricted:
+        return body, compile(expression, SKILL_FILENAME, "eval")
+    try:
+        result = compile_restricted_eval(expression, filename=SKILL_FILENAME, policy=SkillPolicy)
+    except (RecursionError, MemoryError) as error:
+        raise CodeRejected("syntax", f"the code is too deeply nested to compile: {error}") from None
+    if result.errors or result.code is None:
+        raise CodeRejected("policy", "; ".join(result.errors[:5]) or "RestrictedPython refused")
+    return body, result.code
 
 
 def defined_functions(namespace: dict[str, Any]) -> tuple[str, ...]:

@@ -6,6 +6,12 @@ timer; everything that touches objects the code made (the call, converting its r
 describing its exception) happens inside that window, so the only ways past the timer are code
 that swallows the alarm or loops in C, and for those the host holds a hard kill. A per-call CPU
 rlimit is a second backstop should the host itself stall.
+
+Code may call *host functions*, names the host declared when it loaded the code: each call sends
+a ``request`` frame and blocks until the host's ``reply`` (or ``reply_error``) frame. The call's
+timer is paused while the host answers, so a timeout measures the code's own time. A handle can
+also run *cells* (``exec``): statements run in the handle's namespace, printed output and the
+value of a last expression come back as text, as in an interactive interpreter.
 """
 
 from __future__ import annotations
@@ -108,6 +114,18 @@ def _timeout_cause(timed_out: str, error: str | None) -> str:
     return f"{timed_out} (the code raised {error.removeprefix('exception: ')} on the alarm)"
 
 
+def _public_name(name: object) -> str:
+    """A name the host binds in a namespace: an identifier, never private (``_``)."""
+    text = str(name)
+    if not text.isidentifier() or text.startswith("_"):
+        raise protocol.ProtocolError(f"cannot bind the name {text!r} in the sandbox")
+    return text
+
+
+def _cell_reply(printed: str, error: str | None, duration_s: float) -> dict[str, Any]:
+    return {"ok": error is None, "printed": printed, "error": error, "duration_s": duration_s}
+
+
 def _error_result(error: str, duration_s: float = 0.0) -> dict[str, Any]:
     return {"ok": False, "output": None, "error": error, "duration_s": duration_s}
 
@@ -121,6 +139,7 @@ class Worker:
         self._config = config
         self._alarm = _Alarm()
         self._namespaces: dict[int, dict[str, Any]] = {}
+        self._printers: dict[int, policy.PrintCollector] = {}
         self._max_frame = config.max_output_bytes + protocol.FRAME_OVERHEAD_BYTES
         self._requests = protocol.FrameBuffer(config.max_request_bytes)
 
@@ -136,12 +155,11 @@ class Worker:
                 return
             operation = request.get("op")
             if operation == "load":
-                reply = self._load(
-                    int(request["handle"]), str(request["code"]), float(request["timeout_s"])
-                )
-                self.send(reply)
+                self.send(self._load(request))
             elif operation == "call":
                 self._call_many(request)
+            elif operation == "exec":
+                self.send(self._exec(request))
             else:
                 raise protocol.ProtocolError(f"unknown operation {operation!r}")
 
@@ -158,15 +176,70 @@ class Worker:
                 "syntax", f"compiling took longer than {COMPILE_TIMEOUT_S:g} s"
             ) from None
 
-    def _load(self, handle: int, code: str, timeout_s: float) -> dict[str, Any]:
+    def _namespace(self, handle: int, request: dict[str, Any]) -> dict[str, Any]:
+        """Fresh globals with the request's variables, host functions and a shared printer."""
+        printer = policy.PrintCollector()
+        if self._config.restricted:
+            namespace = policy.restricted_globals()
+            namespace["_print_"] = lambda _getattr_=None: printer
+            namespace["_print"] = printer
+        else:
+            namespace = policy.unrestricted_globals()
+            namespace["print"] = printer._call_print
+        for name, value in dict(request.get("variables") or {}).items():
+            namespace[_public_name(name)] = value
+        for name in request.get("host_functions") or ():
+            namespace[_public_name(name)] = self._host_function(str(name))
+        self._printers[handle] = printer
+        return namespace
+
+    def _host_function(self, name: str) -> Any:
+        ask = self._ask_host
+
+        def host_function(*args: Any) -> Any:
+            return ask(name, args)
+
+        return host_function
+
+    def _ask_host(self, name: str, args: tuple[Any, ...]) -> Any:
+        """Send one host-function request and wait for the answer, the call's timer paused.
+
+        Arguments travel as plain JSON (:func:`outputs.to_plain`); a refused argument or an
+        error the host sends back raises ``ValueError`` or ``RuntimeError`` in the code.
+        """
+        try:
+            plain = outputs.to_plain(list(args), self._config.max_output_bytes)
+        except outputs.OutputRejected as rejection:
+            raise ValueError(
+                f"{name}: arguments cannot be sent to the host ({rejection})"
+            ) from None
+        try:
+            frame = protocol.encode_frame(
+                {"request": {"function": name, "args": plain}}, self._max_frame
+            )
+        except protocol.ProtocolError:
+            limit = self._config.max_output_bytes
+            raise ValueError(f"{name}: arguments exceed {limit} bytes") from None
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+        self._alarm.disarm()
+        try:
+            protocol.write_all(self._response_fd, frame)
+            reply = protocol.read_frame_blocking(self._request_fd, self._requests)
+        finally:
+            if remaining > 0:
+                self._alarm.arm(remaining)
+        if "reply_error" in reply:
+            raise RuntimeError(str(reply["reply_error"]))
+        return reply.get("reply")
+
+    def _load(self, request: dict[str, Any]) -> dict[str, Any]:
+        handle, code = int(request["handle"]), str(request["code"])
+        timeout_s = float(request["timeout_s"])
         try:
             compiled = self._compile(code)
         except policy.CodeRejected as rejection:
             return {"ok": False, "kind": rejection.kind, "message": rejection.message}
-        if self._config.restricted:
-            namespace = policy.restricted_globals()
-        else:
-            namespace = policy.unrestricted_globals()
+        namespace = self._namespace(handle, request)
         timed_out = f"timeout: module-level code ran longer than {timeout_s:g} s"
         message: str | None = None
         try:
@@ -189,6 +262,49 @@ class Worker:
             return {"ok": False, "kind": "runtime", "message": message}
         self._namespaces[handle] = namespace
         return {"ok": True, "functions": list(functions)}
+
+    def _exec(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run one cell in a handle's namespace; reply with what it printed and its error."""
+        timeout_s = float(request["timeout_s"])
+        handle = int(request["handle"])
+        namespace, printer = self._namespaces.get(handle), self._printers.get(handle)
+        if namespace is None or printer is None:
+            return _cell_reply("", f"missing_handle: no code loaded as handle {handle}", 0.0)
+        try:
+            self._alarm.arm(COMPILE_TIMEOUT_S)
+            try:
+                body, last = policy.compile_cell(str(request["code"]), self._config.restricted)
+            finally:
+                self._alarm.disarm()
+        except CallTimeout:
+            return _cell_reply("", f"syntax: compiling took longer than {COMPILE_TIMEOUT_S:g} s", 0)
+        except policy.CodeRejected as rejection:
+            return _cell_reply("", f"{rejection.kind}: {rejection.message}", 0.0)
+        printer.clear()
+        error: str | None = None
+        timed_out = f"timeout: cell exceeded {timeout_s:g} s"
+        start = time.perf_counter()
+        try:
+            _limit_cpu_for_call(timeout_s)
+            self._alarm.arm(timeout_s)
+            try:
+                exec(body, namespace)
+                if last is not None:
+                    value = eval(last, namespace)
+                    if value is not None:
+                        printer.write(repr(value) + "\n")
+            except CallTimeout:
+                error = timed_out
+            except BaseException as raised:
+                error = f"exception: {describe_exception(raised)}"
+            finally:
+                self._alarm.disarm()
+        except CallTimeout:
+            error = timed_out
+        duration = time.perf_counter() - start
+        if self._alarm.fired:
+            error = _timeout_cause(timed_out, error)
+        return _cell_reply(printer(), error, duration)
 
     def _call_many(self, request: dict[str, Any]) -> None:
         timeout_s = float(request["timeout_s"])

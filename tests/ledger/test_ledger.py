@@ -362,3 +362,17 @@ def test_no_texts_are_kept_with_a_zero_cap(tmp_path: Path) -> None:
         )
         (call,) = ledger.calls()
     assert call.messages == [] and call.response is None
+
+
+def test_rlm_calls_carry_parent_and_depth(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        run = ledger.start_run("rlm")
+        root = ledger.record_call(run, "rlm_root", model="m", prompt_hash="h", depth=0)
+        sub = ledger.record_call(
+            run, "rlm_sub", model="m", prompt_hash="h", parent_call_id=root, depth=1
+        )
+        rows = ledger.call_tree(run)
+    assert [(r["id"], r["purpose"], r["parent_call_id"], r["depth"]) for r in rows] == [
+        (root, "rlm_root", None, 0),
+        (sub, "rlm_sub", root, 1),
+    ]

@@ -78,9 +78,14 @@ class SkillCreator:
         self._spent = 0
         self._last_call = 0
 
-    def create(self, shown: Sequence[Labelled], verify: Verify) -> CreationResult:
+    def create(
+        self, shown: Sequence[Labelled], verify: Verify, seeded: Sequence[str] = ()
+    ) -> CreationResult:
         """Create a skill from ``shown`` examples; ``verify(code)`` judges it on held-out data.
 
+        ``seeded`` is candidate code from another source (for example RLM trajectories lifted
+        by :mod:`self_distill.rlm.lifting`): each is tried first, like a model's candidate but
+        at 0 tokens, and an accepted one ends the creation before any model call.
         Identical code from two candidates is verified once. Raises the model's error when it
         cannot be reached or refuses the credentials; any other failure (no code, bad code, a
         failed call) is recorded and the next candidate tried.
@@ -97,12 +102,19 @@ class SkillCreator:
 
         base = prompts.create_messages(shown[: self.budget.prompt_examples])
         records: list[CandidateRecord] = []
+        for code in seeded:
+            record = self._seeded(len(records), code, shown)
+            if record.passed_shown:
+                record = replace(record, verdict=judge(code))
+            records.append(record)
+            if record.verdict is not None and record.verdict.accepted:
+                return self._result(records, record.index, "accepted")
         stop_reason = "candidates_exhausted"
         for index in range(self.budget.candidates):
             if self._budget_spent():
                 stop_reason = "token_budget"
                 break
-            record = self._candidate(index, base, shown)
+            record = self._candidate(index, base, shown, position=len(records))
             if record.passed_shown and record.best_code is not None:
                 record = replace(record, verdict=judge(record.best_code))
             records.append(record)
@@ -129,8 +141,31 @@ class SkillCreator:
         limit = self.budget.token_budget
         return limit is not None and self._spent + self._last_call > limit
 
+    def _seeded(self, position: int, code: str, shown: Sequence[Labelled]) -> CandidateRecord:
+        """A candidate from another source, run on the shown examples like a model's."""
+        run = self.runner.run(code, [example.input for example in shown])
+        outcome, correct, detail = self._judge(run, shown)
+        attempt = Attempt(
+            purpose="create",
+            round=0,
+            seed=-1,
+            temperature=0.0,
+            outcome=outcome,
+            extraction="seeded",
+            shown_correct=correct,
+            shown_total=len(shown),
+            detail=detail,
+            code=code,
+            failures=self._failures(run, shown),
+        )
+        return CandidateRecord(position, (attempt,))
+
     def _candidate(
-        self, index: int, base: list[Message], shown: Sequence[Labelled]
+        self,
+        index: int,
+        base: list[Message],
+        shown: Sequence[Labelled],
+        position: int | None = None,
     ) -> CandidateRecord:
         attempts: list[Attempt] = []
         for round_ in range(self.budget.repair_rounds + 1):
@@ -145,7 +180,7 @@ class SkillCreator:
             attempts.append(attempt)
             if self.progress is not None:
                 self.progress(index, attempt)
-        return CandidateRecord(index, tuple(attempts))
+        return CandidateRecord(index if position is None else position, tuple(attempts))
 
     def _attempt(
         self,

@@ -64,7 +64,8 @@ class CreationRequest:
     """What to create: a skill id, the two splits, how to score, how much to spend.
 
     ``other_cluster_inputs`` feed the verifier's ``trigger_leak`` check for skills that define
-    ``applies``.
+    ``applies``. ``seeded_candidates`` is code from another source (lifted RLM trajectories),
+    tried before the model writes any.
     """
 
     skill_id: str
@@ -76,6 +77,7 @@ class CreationRequest:
     budget: CreationBudget = field(default_factory=CreationBudget)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
     other_cluster_inputs: tuple[str, ...] = ()
+    seeded_candidates: tuple[str, ...] = ()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -191,7 +193,7 @@ def _create(
                 sandbox=box,
             )
 
-        result = creator.create(request.shown, verify)
+        result = creator.create(request.shown, verify, request.seeded_candidates)
     wall_s = time.perf_counter() - started
     outcome = CreationOutcome(request, result, model.spec, model.run_id, wall_s)
     return _store(outcome, store) if store is not None else outcome

@@ -1,0 +1,140 @@
+"""The prompts of RLM mode (versioned): the root model's instructions, feedback, extraction.
+
+They are written for small local coders: one short list of what exists in the REPL, one rule for
+ending (call ``FINAL`` in code), and a nudge to compute over the whole input instead of reading it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from self_distill.models.base import Message
+
+PROMPT_VERSION = "rlm-v2"
+
+SYSTEM = """\
+You solve a task whose full text is in the Python variable `context` (a str of {n_chars} \
+characters, {n_lines} lines), too long to read. You write Python code that works on it.
+
+Reply with ONE ```python code block and nothing else. I run it in a persistent Python session \
+and show you what it printed (cut to {output_chars} characters). Variables persist.
+
+In the session:
+- context: the task text. It usually states the question first, then the data.
+- FINAL(answer): call it in code when you have the answer; it ends the task.
+- FINAL_VAR(name): the same with the value of the variable named `name`.
+- llm_query(prompt) -> str: a language model that sees only `prompt` (at most about \
+{sub_chars} characters); for meaning code cannot get, on small pieces.
+- llm_query_batched(prompts) -> list of str; a failed item is a str starting with "error:".
+{rlm_line}- modules re, json, math, datetime, itertools, collections, string (import first).
+
+Work in steps. First print a few data lines to see their exact format. Then compute the answer \
+with code over all of the data and print it with what it was computed from. If a count is 0 or \
+a list is empty, your filter is wrong: look at the lines again. When the printed result is \
+right, call FINAL(answer) with just the answer. Never guess.
+
+Example, task "Which item is cheapest?":
+Reply 1:
+```python
+lines = context.splitlines()
+print(len(lines))
+print(lines[:6])
+```
+Reply 2, after seeing data lines like "2024-01-02 shop=north pen 3.50 EUR":
+```python
+rows = [line.split() for line in lines if line.endswith(" EUR")]
+cheapest = min(rows, key=lambda row: float(row[3]))
+print(len(rows), cheapest)
+```
+Reply 3: ```python
+FINAL(cheapest[2])
+```"""
+
+RLM_LINE = (
+    "- rlm_query(prompt, text) -> str: hands `prompt` and a long `text` to a helper that works "
+    "like you.\n"
+)
+
+FIRST_USER = """\
+The task text begins:
+\"\"\"
+{head}
+\"\"\"{tail}
+Write the first code block."""
+
+TAIL = """
+and ends:
+\"\"\"
+{tail}
+\"\"\"
+"""
+
+QUERY_USER = """\
+Task: {query}
+
+`context` begins:
+\"\"\"
+{head}
+\"\"\"{tail}
+Write the first code block."""
+
+NO_CODE = (
+    "I found no ```python code block in your reply. Reply with one code block; call "
+    "FINAL(answer) in code when you know the answer."
+)
+CONTINUE = (
+    "If this output answers the task, reply with a code block that calls FINAL(answer) with it. "
+    "Otherwise fix or continue the code in one code block."
+)
+EXTRACT = (
+    "You have no turns left. From what the code found above, reply with the final answer only, "
+    "in the form the task asks for, with no explanation."
+)
+HISTORY_CUT = "(earlier turns left out to fit the context window)"
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_CODE_TAGS = frozenset({"", "python", "py", "python3", "repl"})
+
+
+def system_message(
+    n_chars: int, n_lines: int, output_chars: int, sub_chars: int, may_recurse: bool
+) -> Message:
+    text = SYSTEM.format(
+        n_chars=n_chars,
+        n_lines=n_lines,
+        output_chars=output_chars,
+        sub_chars=sub_chars,
+        rlm_line=RLM_LINE if may_recurse else "",
+    )
+    return {"role": "system", "content": text}
+
+
+def first_user_message(context: str, query: str | None, preview_chars: int) -> Message:
+    head = context[:preview_chars]
+    tail = ""
+    if len(context) > preview_chars:
+        tail = TAIL.format(tail=context[-min(300, len(context) - preview_chars) :])
+    if query is None:
+        return {"role": "user", "content": FIRST_USER.format(head=head, tail=tail)}
+    return {"role": "user", "content": QUERY_USER.format(query=query, head=head, tail=tail)}
+
+
+def code_blocks(reply: str) -> list[str]:
+    """The Python code blocks of a reply, in order (an unclosed last block counts)."""
+    blocks = []
+    for tag, body in _FENCE.findall(reply):
+        if tag.lower() in _CODE_TAGS and body.strip():
+            blocks.append(body.rstrip() + "\n")
+    return blocks
+
+
+def cut_output(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
+
+
+def cell_feedback(outputs: list[str]) -> str:
+    """The user message after a turn: what each cell printed, or its error."""
+    return "\n\n".join(outputs) + "\n\n" + CONTINUE

@@ -1,0 +1,70 @@
+"""The RLM loop with scripted models: answers set by code, sub-calls, recursion, accounting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from self_distill.models.base import Message
+from self_distill.rlm import RlmLimits
+from tests.rlm.conftest import Harness, cell
+
+
+def test_the_answer_is_what_executed_code_passed_to_final(harness: Harness) -> None:
+    answer = harness.run([cell("words = context.split()\nFINAL(len(words))")])
+    assert answer.text == "3"
+    assert answer.trajectory.answer_source == "final"
+    assert answer.trajectory.stop_reason == "final"
+    assert answer.trajectory.iterations == 1
+
+
+def test_final_written_in_prose_is_not_an_answer(harness: Harness) -> None:
+    invented = "```python\nprint(1)\n```\nOutput: 42\nFINAL(42)\nThe answer is FINAL(42)."
+    limits = RlmLimits(max_iterations=2, cell_timeout_s=1.0)
+    answer = harness.run([invented, invented, "41"], limits=limits)
+    assert answer.trajectory.answer_source == "extraction"
+    assert answer.text == "41"
+
+
+def test_final_var_reads_the_named_variable(harness: Harness) -> None:
+    answer = harness.run([cell("result = context.upper()\nFINAL_VAR('result')")])
+    assert answer.text == "ALPHA BETA GAMMA"
+
+
+def test_outputs_go_back_to_the_model_and_state_persists(harness: Harness) -> None:
+    answer = harness.run([cell("n = len(context)\nn"), cell("FINAL(n * 2)")])
+    assert answer.text == "32"
+    assert harness.root is not None
+    second_prompt = harness.root.calls[1][-1]["content"]
+    assert "16" in second_prompt
+
+
+def test_sub_calls_are_answered_by_the_sub_model(harness: Harness) -> None:
+    code = (
+        "a = llm_query('summarise: ' + context)\nb = llm_query_batched(['x', 'y'])\n"
+        "FINAL(a + '|' + '|'.join(b))"
+    )
+    answer = harness.run([cell(code)], ["one", "two", "three"])
+    assert answer.text == "one|two|three"
+    assert [call.purpose for call in answer.calls] == ["rlm_root", "rlm_sub", "rlm_sub", "rlm_sub"]
+    root_id = answer.calls[0].id
+    assert all(call.parent_call_id == root_id and call.depth == 1 for call in answer.calls[1:])
+
+
+def test_rlm_query_runs_a_child_whose_calls_hang_under_the_parent_call(harness: Harness) -> None:
+    def root(messages: list[Message]) -> str:
+        if messages[-1]["content"].startswith("Task: count"):
+            return cell("FINAL(len(context.split()))")
+        return cell("n = rlm_query('count the words', 'a b c d')\nFINAL('child said ' + n)")
+
+    answer = harness.run(root, limits=RlmLimits(max_depth=1, cell_timeout_s=2.0))
+    assert answer.text == "child said 4"
+    assert answer.max_depth_reached == 1
+    [parent, child] = answer.calls
+    assert (child.depth, child.parent_call_id, child.purpose) == (1, parent.id, "rlm_root")
+    assert answer.trajectory.children[0].answer == "4"
+
+
+def test_live_events_show_calls_cells_and_the_answer(harness: Harness) -> None:
+    events: list[dict[str, Any]] = []
+    harness.run([cell("print(llm_query('hi'))\nFINAL(1)")], events=events)
+    assert [event["kind"] for event in events] == ["root_call", "sub_call", "cell", "answer"]
