@@ -118,13 +118,27 @@ def _forbidden(obj: Any, module_dicts: set[int]) -> str | None:
     return None
 
 
+_KEPT_ALIVE: list[Any] = []
+
+
+def _module_dict_ids(own_globals: dict[str, Any]) -> set[int]:
+    """Ids of every loaded module's globals dict (and the skill's own).
+
+    The dicts are kept alive: a ``sys.modules`` entry whose ``__dict__`` is computed on access
+    would otherwise hand back a temporary dict whose id the walk's next object can reuse,
+    reporting an innocent object as a module's globals.
+    """
+    dicts = [vars(module) for module in list(sys.modules.values()) if module]
+    _KEPT_ALIVE.extend(dicts)
+    return {id(d) for d in dicts} | {id(own_globals)}
+
+
 def walk(roots: list[tuple[str, Any]], own_globals: dict[str, Any]) -> dict[int, tuple[str, Any]]:
     """Every object reachable from ``roots`` through the guards, by id, with one path to it.
 
     Forbidden objects are recorded but not expanded further.
     """
-    module_dicts = {id(vars(module)) for module in list(sys.modules.values()) if module}
-    module_dicts.add(id(own_globals))
+    module_dicts = _module_dict_ids(own_globals)
     seen: dict[int, tuple[str, Any]] = {}
     queue = deque(roots)
     while queue:
@@ -140,8 +154,7 @@ def walk(roots: list[tuple[str, Any]], own_globals: dict[str, Any]) -> dict[int,
 
 def find_forbidden(roots: list[tuple[str, Any]], own_globals: dict[str, Any]) -> list[str]:
     """Paths to every forbidden object reachable from ``roots`` (empty when all is well)."""
-    module_dicts = {id(vars(module)) for module in list(sys.modules.values()) if module}
-    module_dicts.add(id(own_globals))
+    module_dicts = _module_dict_ids(own_globals)
     problems = []
     for path, obj in walk(roots, own_globals).values():
         reason = _forbidden(obj, module_dicts)
