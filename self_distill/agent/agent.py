@@ -29,7 +29,7 @@ from self_distill.agent.config import AgentConfig
 from self_distill.agent.policy import creation_case, drift_sampled, drifted
 from self_distill.agent.router import Route, Router, SkillTier, Student
 from self_distill.agent.router_state import RouterState, save_router_state
-from self_distill.errors import ModelError, UsageError
+from self_distill.errors import ModelError, SelfDistillError, UsageError
 from self_distill.evaluation import score_answer
 from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
 from self_distill.ledger import Ledger, RecordedModel
@@ -382,6 +382,7 @@ class Agent:
     def _create(self, seq: int, cluster: int, members: list[int], figures: dict[str, Any]) -> None:
         formats = Counter(self.seen.formats[i] for i in members)
         answer_format = formats.most_common(1)[0][0]
+        members = [i for i in members if self.seen.formats[i] == answer_format]
         tasks = [
             Task(
                 f"seq:{i}",
@@ -425,7 +426,7 @@ class Agent:
                 self.store,
                 sandbox_options=self._sandbox_options,
             )
-        except ModelError as error:
+        except SelfDistillError as error:
             failure = EventRecord(
                 seq,
                 "creation_failed",
