@@ -11,7 +11,7 @@ at the tokens of the original call, so the cache saves wall time and never flatt
 ``break_even_task`` per family and overall, the paired accuracy difference with its 95%
 interval, routes by family, creations tried and accepted with their costs, demotions, skill
 answers outside their family. Also per-task rows, the agent report (HTML, Markdown) and
-``tokens.png`` (cumulative tokens of both arms).
+``tokens.png`` (cumulative tokens of both arms, drawn by the report).
 
     python experiments/exp005_token_cost.py [--model SPEC] [--creator SPEC] [--labels MODE]
         [--seed S] [--n N] [--families a,b] [--quick] [--out FOLDER]
@@ -32,7 +32,7 @@ from rich.table import Table
 from self_distill.agent.config import AgentConfig
 from self_distill.api import evaluate_model, load_tasks, open_ledger, open_store, run_agent
 from self_distill.ledger.agent_journal import AgentJournal
-from self_distill.report.agent_report import plot_cumulative_tokens, write_agent_report
+from self_distill.report.agent_report import write_agent_report
 from self_distill.report.artifacts import run_dir, write_json, write_manifest
 from self_distill.skills.creation import prompts
 from self_distill.stats import paired_difference, wilson_interval
@@ -321,25 +321,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             baseline_run=baseline.run_id,
             extra={"paired accuracy difference": document["paired_accuracy_difference"]["mean"]},
         )
-    cumulative_agent = []
-    total = 0
-    per_task = [row.tokens for row in rows]
-    for event in events:
-        per_task[event.seq] += event.tokens
-    for tokens in per_task:
-        total += tokens
-        cumulative_agent.append(total)
-    cumulative_baseline = []
-    total = 0
-    for answer in baseline.answers:
-        total += answer.tokens
-        cumulative_baseline.append(total)
-    plot_cumulative_tokens(
-        out / "tokens.png",
-        cumulative_agent,
-        cumulative_baseline,
-        f"exp005: {args.model}, {args.labels} labels, {len(tasks)} tasks",
-    )
     print_table(document, console)
     write_json(out / "summary.json", document)
     per_task_rows = [
