@@ -1,0 +1,116 @@
+"""The student's base model: an embedded GGUF, dequantized once into a cached torch folder.
+
+transformers reads a GGUF by dequantizing it (``GgufConfig(dequantize=True)``; without it,
+transformers >= 5.20 refuses to train or save a "quantized" model). That takes ~20 s, so the
+result is kept under ``$SELF_DISTILL_HOME/students/bases/<name>/``: float32 weights, the
+tokenizer with its chat template, and a ``config.json`` with ``architectures`` set and no
+``quantization_config``, which is also what llama.cpp's LoRA converter needs. A ``source.json``
+ties the folder to the GGUF it came from (size and mtime), so a changed GGUF is converted again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from self_distill.errors import ModelFileError
+from self_distill.models.embedded import embedded_model, resolve_embedded_path
+from self_distill.paths import data_home, ensure_directory
+
+DEFAULT_BASE = "smollm2-135m"
+SOURCE_FILE = "source.json"
+
+
+@dataclass(frozen=True)
+class StudentBase:
+    """A converted base: the torch folder and the GGUF it came from (served by llama.cpp)."""
+
+    name: str
+    folder: Path
+    gguf: Path
+
+    @property
+    def spec(self) -> str:
+        return f"embedded:{self.name}"
+
+
+def students_dir() -> Path:
+    """Where bases, adapters and their checkpoints live (not created here)."""
+    return data_home() / "students"
+
+
+def _source_record(gguf: Path) -> dict[str, Any]:
+    stat = gguf.stat()
+    return {"gguf": str(gguf), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _is_current(folder: Path, gguf: Path) -> bool:
+    try:
+        recorded = json.loads((folder / SOURCE_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    wanted = _source_record(gguf)
+    return recorded.get("size") == wanted["size"] and recorded.get("mtime_ns") == wanted["mtime_ns"]
+
+
+def prepare_base(name: str = DEFAULT_BASE, cache: Path | None = None) -> StudentBase:
+    """The converted base for embedded model ``name``, converting it on first use.
+
+    The conversion is written to a temporary folder and renamed into place, so a killed
+    conversion leaves no half-written base behind.
+    """
+    embedded_model(name)
+    gguf = resolve_embedded_path(name)
+    root = ensure_directory((cache or students_dir()) / "bases", "the student bases folder")
+    folder = root / name
+    if _is_current(folder, gguf):
+        return StudentBase(name, folder, gguf)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
+    try:
+        _convert(gguf, staging)
+        (staging / SOURCE_FILE).write_text(json.dumps(_source_record(gguf), indent=2) + "\n")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return StudentBase(name, folder, gguf)
+
+
+def _convert(gguf: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        str(gguf.parent),
+        gguf_file=gguf.name,
+        quantization_config=GgufConfig(dequantize=True),
+        dtype=torch.float32,
+    )
+    if getattr(model.config, "quantization_config", None) is not None:
+        raise ModelFileError(f"{gguf} still loads as a quantized model; cannot train on it")
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    config = json.loads((out / "config.json").read_text())
+    if not config.get("architectures"):
+        raise ModelFileError(f"{gguf} gave a config without architectures; cannot export LoRA")
+
+
+def load_tokenizer(base: StudentBase) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(base.folder))
+
+
+def load_model(base: StudentBase) -> Any:
+    """The base in float32 (CPU training and evaluation)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(str(base.folder), dtype=torch.float32)
