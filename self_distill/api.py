@@ -47,6 +47,8 @@ from self_distill.tasks.loaders import tasks_from_rows
 if TYPE_CHECKING:
     from self_distill.agent.agent import Answer
     from self_distill.agent.config import AgentConfig
+    from self_distill.agent.student_tier import StudentLoader
+    from self_distill.distill.train import TrainConfig
     from self_distill.evidence import ClusterConfig, EvidenceResult
     from self_distill.rlm import EventHandler, RlmAnswer, RlmLimits
 
@@ -415,6 +417,8 @@ def run_agent(
     skip_bad_lines: bool = False,
     allow_missing_layers: bool = False,
     progress: Callable[[Answer], None] | None = None,
+    student_loader: StudentLoader | None = None,
+    student_training: TrainConfig | None = None,
     settings: Settings | None = None,
 ) -> AgentRun:
     """Answer every task of ``stream`` with the agent (skills, students, the model), learning
@@ -422,7 +426,9 @@ def run_agent(
 
     ``labels`` is ``feedback`` (the data's targets), ``teacher`` (the model's answers) or
     ``none``. ``resume`` continues a killed run (same stream, same order): answered tasks are
-    replayed from the ledger and no model call is made or recorded twice.
+    replayed from the ledger and no model call is made or recorded twice. With
+    ``config.student_every`` set, students are trained as the run goes (``student_training``:
+    their LoRA settings); ``student_loader`` chooses how an adapter is served.
     """
     from self_distill.agent.agent import Agent
     from self_distill.agent.config import AgentConfig
@@ -447,6 +453,8 @@ def run_agent(
             run_id=run_id,
             resume=resume,
             sandbox_options=options,
+            student_loader=student_loader,
+            student_training=student_training,
             params={"stream": str(stream) if isinstance(stream, str | Path) else "tasks"},
         ) as agent:
             answers = agent.run(tasks, progress=progress)
