@@ -48,7 +48,9 @@ if TYPE_CHECKING:
     from self_distill.agent.agent import Answer
     from self_distill.agent.config import AgentConfig
     from self_distill.agent.student_tier import StudentLoader
-    from self_distill.distill.train import TrainConfig
+    from self_distill.distill.dataset import CuratedExample, CuratedSet
+    from self_distill.distill.evaluate import StudentEvaluation
+    from self_distill.distill.train import StepLog, TrainConfig, TrainResult
     from self_distill.evidence import ClusterConfig, EvidenceResult
     from self_distill.rlm import EventHandler, RlmAnswer, RlmLimits
 
@@ -556,3 +558,75 @@ def rlm_answer(
         finally:
             opened.finish_run(run_id, status)
     return answer
+
+
+def curate_dataset(
+    *,
+    runs: Sequence[str] = (),
+    data: TaskData | None = None,
+    exclude: TaskData | None = None,
+    ledger: Ledger | str | Path | None = None,
+    settings: Settings | None = None,
+) -> CuratedSet:
+    """The curated set a student learns from: the verified answers of agent ``runs`` in the
+    ledger, or a labelled ``data`` source the user vouches for, without any input of
+    ``exclude`` (held-out and test items), BIG-Bench data, empty answers or repeats."""
+    from self_distill.distill.dataset import curate_runs, curate_tasks
+
+    if bool(runs) == (data is not None):
+        raise UsageError("give agent runs or a labelled data source for the curated set, not both")
+    held_out = [task.input for task in _tasks(exclude)] if exclude is not None else []
+    if data is not None:
+        return curate_tasks(
+            _tasks(data), str(data) if isinstance(data, str | Path) else "tasks", held_out
+        )
+    with open_ledger(ledger, settings=settings) as opened:
+        return curate_runs(opened, list(runs), held_out)
+
+
+def _tasks(data: TaskData) -> list[Task]:
+    return load_tasks(data) if isinstance(data, str | Path) else list(data)
+
+
+def train_student(
+    data: CuratedSet | Sequence[CuratedExample] | str | Path,
+    out: str | Path,
+    *,
+    config: TrainConfig | None = None,
+    base: str = "smollm2-135m",
+    on_step: Callable[[StepLog, int], None] | None = None,
+) -> TrainResult:
+    """Train a LoRA student on ``data`` (a curated set, its examples, or a curated/labelled
+    JSONL file) into folder ``out``; a killed run started again resumes from its checkpoint."""
+    from self_distill.distill.base import prepare_base
+    from self_distill.distill.dataset import CuratedSet, read_curated
+    from self_distill.distill.train import train_student as train
+
+    if isinstance(data, CuratedSet):
+        examples = data.examples
+    elif isinstance(data, str | Path):
+        examples = read_curated(Path(data))
+    else:
+        examples = list(data)
+    return train(examples, Path(out), config, base=prepare_base(base), on_step=on_step)
+
+
+def evaluate_student(
+    adapter: str | Path,
+    data: TaskData,
+    *,
+    base: str = "smollm2-135m",
+    threads: int | None = None,
+) -> StudentEvaluation:
+    """The base and the student on the same tasks with the same prompt: per family accuracy
+    with 95% intervals beside the majority baseline, and their paired difference."""
+    from self_distill.distill.base import prepare_base
+    from self_distill.distill.evaluate import compare_students
+    from self_distill.distill.torch_student import TorchStudent
+
+    student_base = prepare_base(base)
+    return compare_students(
+        TorchStudent(student_base, threads=threads),
+        TorchStudent(student_base, Path(adapter), threads=threads),
+        _tasks(data),
+    )
