@@ -190,7 +190,7 @@ def print_table(document: dict[str, Any], console: Console) -> None:
         "base acc",
         "agent tok",
         "base tok",
-        "routes s/m",
+        "routes s/st/m",
         "after-activation ratio",
         "break-even",
     ):
@@ -204,7 +204,7 @@ def print_table(document: dict[str, Any], console: Console) -> None:
             f"{row.get('baseline_accuracy', float('nan')):.2f}",
             str(row["agent_tokens"]),
             str(row["baseline_tokens"]),
-            f"{row['routes'].get('skill', 0)}/{row['routes'].get('model', 0)}",
+            "/".join(str(row["routes"].get(r, 0)) for r in ("skill", "student", "model")),
             "-" if ratio is None else f"{ratio:.3f}",
             str(row.get("break_even_task", "-")),
         )
@@ -242,6 +242,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--candidates", type=int, default=6, help="candidates per creation")
     parser.add_argument("--creation-tokens", type=int, default=8000, help="tokens per creation")
     parser.add_argument(
+        "--student-every",
+        type=int,
+        default=0,
+        help="train a LoRA student on the run's verified answers every N tasks (0: no student)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="the make-run size: 200 tasks, 3 families"
     )
     parser.add_argument(
@@ -261,6 +267,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         creation_budget=args.creation_budget,
         candidates=args.candidates,
         creation_tokens=args.creation_tokens,
+        student_every=args.student_every,
     )
     if args.quick:
         config = dataclasses.replace(
@@ -313,6 +320,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "creations": agent.summary["creations"],
             "demotions": agent.summary["demotions"],
             "routes": agent.summary["routes"],
+            "student_events": [
+                {"seq": e.seq, "kind": e.kind, "cluster": e.cluster, **e.detail}
+                for e in events
+                if e.kind.startswith("student_")
+            ],
         }
         write_agent_report(
             ledger,

@@ -39,27 +39,12 @@ from self_distill.report.artifacts import plot_accuracy_bars, run_dir, write_jso
 from self_distill.report.pages import Section, write_report
 from self_distill.sandbox import Sandbox
 from self_distill.stats import wilson_interval
-from self_distill.tasks import Task, load_tasks, normalise_text
+from self_distill.tasks import Task
 from self_distill.tasks.jsonl import jsonl_text
+from self_distill.tasks.splits import seeded_train_test
 
 DEFAULT_FAMILIES = "email_extract,order_id_extract,phone_normalise,date_normalise,title_slug"
 DEFAULT_MODEL = "embedded:qwen2.5-coder-1.5b"
-TEST_SEED_OFFSET = 1000
-
-
-def split_tasks(
-    families: list[str], n_train: int, n_test: int, seed: int
-) -> tuple[list[Task], list[Task]]:
-    """Training tasks from ``seed``, held-out tasks from another seed with no shared input."""
-    train = [task for family in families for task in load_tasks(family, n=n_train, seed=seed)]
-    seen = {normalise_text(task.input) for task in train}
-    test = [
-        task
-        for family in families
-        for task in load_tasks(family, n=n_test, seed=seed + TEST_SEED_OFFSET)
-        if normalise_text(task.input) not in seen
-    ]
-    return train, test
 
 
 def skill_answers(store_path: Path | None, tasks: list[Task]) -> dict[str, dict[str, Any]]:
@@ -128,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     console = Console(width=120, stderr=True)
 
-    train, test = split_tasks(families, args.train, args.test, args.seed)
+    train, test = seeded_train_test(families, args.train, args.test, args.seed)
     curated = curate_tasks(train, f"generated:{args.families}:seed{args.seed}")
     base = prepare_base()
     curated.write(out / "curated.jsonl")

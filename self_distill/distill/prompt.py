@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from self_distill.evaluation import direct_messages
+from self_distill.evaluation import DIRECT_ANSWER_SYSTEM, direct_messages
 
 
 class ChatTokenizer(Protocol):
@@ -20,10 +20,14 @@ class ChatTokenizer(Protocol):
     def apply_chat_template(self, conversation: list[dict[str, str]], **kwargs: object) -> str: ...
 
 
-def student_prompt(tokenizer: ChatTokenizer, text: str) -> str:
-    """The rendered prompt for task ``text``, ending where the assistant's answer begins."""
+def student_prompt(tokenizer: ChatTokenizer, text: str, system: str = DIRECT_ANSWER_SYSTEM) -> str:
+    """The rendered prompt for task ``text``, ending where the assistant's answer begins.
+
+    ``system`` is the direct-answer system prompt unless a student was trained with another
+    (the reflection arm adds a strategy to it); the student's record keeps the one it used.
+    """
     rendered = tokenizer.apply_chat_template(
-        list(direct_messages(text)), add_generation_prompt=True, tokenize=False
+        list(direct_messages(text, system)), add_generation_prompt=True, tokenize=False
     )
     if not isinstance(rendered, str):
         raise TypeError("the chat template did not render to text")

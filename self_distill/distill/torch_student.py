@@ -13,8 +13,9 @@ from typing import Any
 
 from self_distill.distill.base import DEFAULT_BASE, StudentBase, load_model, load_tokenizer
 from self_distill.distill.prompt import student_prompt
-from self_distill.distill.train import read_student_record
+from self_distill.distill.train import read_student_record, student_system
 from self_distill.errors import DataError, UsageError
+from self_distill.evaluation import DIRECT_ANSWER_SYSTEM
 
 
 class TorchStudent:
@@ -43,6 +44,7 @@ class TorchStudent:
             model = _with_adapter(model, adapter, self.base)
         self.model = model.eval()
         self.ref = f"student:{adapter}" if adapter is not None else f"base:{self.base.name}"
+        self.system = student_system(adapter) if adapter is not None else DIRECT_ANSWER_SYSTEM
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
 
@@ -54,9 +56,8 @@ class TorchStudent:
 
         answers: list[str] = []
         for start in range(0, len(texts), self.batch_size):
-            prompts = [
-                student_prompt(self.tokenizer, t) for t in texts[start : start + self.batch_size]
-            ]
+            chunk = texts[start : start + self.batch_size]
+            prompts = [student_prompt(self.tokenizer, text, self.system) for text in chunk]
             batch = self.tokenizer(
                 prompts, return_tensors="pt", padding=True, add_special_tokens=False
             )

@@ -30,6 +30,7 @@ from self_distill.distill.base import DEFAULT_BASE, StudentBase, load_model, loa
 from self_distill.distill.dataset import CuratedExample
 from self_distill.distill.prompt import answer_completion, student_prompt
 from self_distill.errors import ConfigError, DataError, UsageError
+from self_distill.evaluation import DIRECT_ANSWER_SYSTEM
 
 STUDENT_FILE = "student.json"
 LOG_FILE = "training_log.jsonl"
@@ -140,17 +141,20 @@ class _Encoded:
     labels: list[int]
 
 
-def data_fingerprint(examples: Sequence[CuratedExample]) -> str:
-    """A hash of the training pairs: a checkpoint is resumed only onto the same data."""
-    digest = hashlib.sha256()
+def data_fingerprint(examples: Sequence[CuratedExample], system: str) -> str:
+    """A hash of the training pairs and system prompt: a checkpoint is resumed only onto the
+    same data."""
+    digest = hashlib.sha256(system.encode())
     for example in examples:
         digest.update(json.dumps([example.input, example.answer]).encode())
     return digest.hexdigest()[:16]
 
 
-def encode_example(tokenizer: Any, example: CuratedExample) -> _Encoded:
+def encode_example(
+    tokenizer: Any, example: CuratedExample, system: str = DIRECT_ANSWER_SYSTEM
+) -> _Encoded:
     """Prompt ids (masked) then answer ids (learned), tokenized as at serving time."""
-    prompt = tokenizer(student_prompt(tokenizer, example.input), add_special_tokens=False)
+    prompt = tokenizer(student_prompt(tokenizer, example.input, system), add_special_tokens=False)
     answer = tokenizer(answer_completion(tokenizer, example.answer), add_special_tokens=False)
     prompt_ids = list(prompt["input_ids"])
     answer_ids = list(answer["input_ids"])
@@ -175,11 +179,14 @@ def train_student(
     config: TrainConfig | None = None,
     *,
     base: StudentBase | None = None,
+    system: str = DIRECT_ANSWER_SYSTEM,
     on_step: Callable[[StepLog, int], None] | None = None,
 ) -> TrainResult:
     """Train a LoRA student on ``examples`` into ``out``, resuming a checkpoint there.
 
-    ``on_step(log, total_steps)`` follows the run (the CLI draws a progress bar with it).
+    ``system`` is the system prompt of every training prompt, kept in the student's record so
+    it serves with the same. ``on_step(log, total_steps)`` follows the run (the CLI draws a
+    progress bar with it).
     """
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
@@ -195,7 +202,7 @@ def train_student(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     tokenizer = load_tokenizer(base)
-    encoded_all = [encode_example(tokenizer, example) for example in examples]
+    encoded_all = [encode_example(tokenizer, example, system) for example in examples]
     kept = [
         (example, encoded)
         for example, encoded in zip(examples, encoded_all, strict=True)
@@ -204,7 +211,7 @@ def train_student(
     skipped = len(examples) - len(kept)
     if not kept:
         raise DataError(f"every example is longer than max_length={config.max_length} tokens")
-    fingerprint = data_fingerprint([example for example, _ in kept])
+    fingerprint = data_fingerprint([example for example, _ in kept], system)
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / CHECKPOINT_DIR
     state = _read_checkpoint(checkpoint, config, fingerprint, base)
@@ -297,7 +304,7 @@ def train_student(
         families=families,
     )
     model.save_pretrained(out)
-    _write_student_record(out, base, config, fingerprint, result)
+    _write_student_record(out, base, config, fingerprint, result, system)
     shutil.rmtree(checkpoint, ignore_errors=True)
     return result
 
@@ -369,11 +376,17 @@ def _write_checkpoint(
 
 
 def _write_student_record(
-    out: Path, base: StudentBase, config: TrainConfig, fingerprint: str, result: TrainResult
+    out: Path,
+    base: StudentBase,
+    config: TrainConfig,
+    fingerprint: str,
+    result: TrainResult,
+    system: str,
 ) -> None:
     record = {
         "format_version": FORMAT_VERSION,
         "base": base.name,
+        "system": system,
         "base_gguf": str(base.gguf),
         "config": config.to_dict(),
         "data": fingerprint,
@@ -394,3 +407,8 @@ def read_student_record(adapter: Path) -> dict[str, Any]:
     if not isinstance(record, dict) or record.get("format_version") != FORMAT_VERSION:
         raise DataError(f"{path}: unknown format; train the student again")
     return record
+
+
+def student_system(adapter: Path) -> str:
+    """The system prompt a student was trained with (and must be served with)."""
+    return str(read_student_record(adapter).get("system") or DIRECT_ANSWER_SYSTEM)

@@ -24,8 +24,11 @@ from self_distill.ledger.processes import ProcessIdentity, current_process, is_g
 from self_distill.models.base import Completion, Message
 from self_distill.sqlite_files import DatabaseKind, open_database
 
-PURPOSES = frozenset({"solve", "create", "repair", "judge", "shadow", "rlm_root", "rlm_sub"})
+PURPOSES = frozenset(
+    {"solve", "create", "repair", "judge", "shadow", "reflect", "rlm_root", "rlm_sub"}
+)
 """Why a call was made. ``shadow``: a drift-watch check of a local answer against the model;
+``reflect``: the model writing a strategy from its own mistakes (the reflection arm);
 ``rlm_root``/``rlm_sub``: a recursive language model's root call and its sub-calls."""
 
 DEFAULT_TEXT_CHARS = 20_000

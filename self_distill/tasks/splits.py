@@ -79,3 +79,22 @@ def split_tasks(
     for members in splits.values():
         rng.shuffle(members)
     return TaskSplits(splits, dropped_duplicates=len(tasks) - len(seen))
+
+
+def seeded_train_test(
+    families: list[str], n_train: int, n_test: int, seed: int, test_seed_offset: int = 1000
+) -> tuple[list[Task], list[Task]]:
+    """Generated training tasks from ``seed`` and held-out tasks from another seed, with every
+    held-out task whose input also occurs in training removed: a student's test set that no
+    training set (or creation prompt) can contain."""
+    from self_distill.tasks.sources import load_tasks
+
+    train = [task for family in families for task in load_tasks(family, n=n_train, seed=seed)]
+    seen = {normalise_text(task.input) for task in train}
+    test = [
+        task
+        for family in families
+        for task in load_tasks(family, n=n_test, seed=seed + test_seed_offset)
+        if normalise_text(task.input) not in seen
+    ]
+    return train, test
