@@ -62,6 +62,10 @@ class ModelResponseError(ModelError):
     """The model service answered with something unusable."""
 
 
+class StudentError(SelfDistillError):
+    """A student adapter is missing, corrupt, made for another base, or cannot be exported."""
+
+
 class SandboxError(SelfDistillError):
     """The sandbox cannot start, lost its worker, or lacks a required isolation layer."""
 
