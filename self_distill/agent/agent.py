@@ -261,6 +261,8 @@ class Agent:
                 correct=correct,
                 tokens=route.tokens,
                 latency_s=route.latency_s,
+                input=task.input,
+                answer_format=task.answer_format,
             )
             if route.route == "skill" and route.ref is not None:
                 self._watch(seq, task, route, assignment.cluster_id if assignment else -1)

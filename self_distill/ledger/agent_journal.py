@@ -35,6 +35,8 @@ class TaskRecord:
     correct: float | None
     tokens: int
     latency_s: float
+    input: str | None = None
+    answer_format: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,9 +72,9 @@ class AgentJournal:
         self.ledger.write(
             """
             INSERT INTO agent_tasks (run_id, seq, task_id, family, input_sha, cluster, route,
-                reason, skill, answer, target, label, correct, tokens, latency_s, last_call_id,
-                created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                reason, skill, answer, target, label, correct, tokens, latency_s, input,
+                answer_format, last_call_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (self.run_id, *values.values(), self.last_call_id(), utc_now()),
         )
@@ -110,7 +112,8 @@ class AgentJournal:
     def tasks(self) -> list[TaskRecord]:
         rows = self.ledger.query(
             "SELECT seq, task_id, family, input_sha, cluster, route, reason, skill, answer, "
-            "target, label, correct, tokens, latency_s FROM agent_tasks WHERE run_id = ? "
+            "target, label, correct, tokens, latency_s, input, answer_format FROM agent_tasks "
+            "WHERE run_id = ? "
             "ORDER BY seq",
             (self.run_id,),
         )

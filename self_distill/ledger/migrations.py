@@ -146,6 +146,14 @@ def m006_rlm_calls(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE model_calls ADD COLUMN depth INTEGER")
 
 
+def m007_agent_task_inputs(db: sqlite3.Connection) -> None:
+    """The text and answer format of each agent task: a curated training set for a student is
+    read from the journal, and a skill-answered task has no model call that would hold its text.
+    Rows written before this migration keep NULL and are left out of curated sets."""
+    db.execute("ALTER TABLE agent_tasks ADD COLUMN input TEXT")
+    db.execute("ALTER TABLE agent_tasks ADD COLUMN answer_format TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_runs_and_model_calls", m001_runs_and_model_calls),
     ("m002_model_call_cpu_time", m002_model_call_cpu_time),
@@ -153,6 +161,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m004_call_texts", m004_call_texts),
     ("m005_agent_routes", m005_agent_routes),
     ("m006_rlm_calls", m006_rlm_calls),
+    ("m007_agent_task_inputs", m007_agent_task_inputs),
 ]
 
 
