@@ -62,8 +62,8 @@ class ModelResponseError(ModelError):
     """The model service answered with something unusable."""
 
 
-class StudentError(SelfDistillError):
-    """A student adapter is missing, corrupt, made for another base, or cannot be exported."""
+class ExportError(SelfDistillError):
+    """A student cannot be exported: llama.cpp's converter or its source is missing or fails."""
 
 
 class SandboxError(SelfDistillError):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from self_distill.distill.adapter import StudentAdapter, check_fits_base, read_adapter
 from self_distill.distill.base import StudentBase, load_tokenizer, prepare_base
-from self_distill.errors import StudentError
+from self_distill.errors import DataError, ExportError
 from self_distill.evaluation import DIRECT_ANSWER_SYSTEM
 from self_distill.paths import ensure_directory
 
@@ -76,7 +76,7 @@ def llama_cpp_version() -> str:
     try:
         return importlib.metadata.version("llama-cpp-python")
     except importlib.metadata.PackageNotFoundError:
-        raise StudentError(
+        raise ExportError(
             "llama-cpp-python is not installed; run `make setup` (it compiles from source)"
         ) from None
 
@@ -97,7 +97,7 @@ def converter_dir(sdist: Path | None = None, cache: Path | None = None) -> Path:
         return folder
     sdist = sdist or sdist_path(version)
     if not sdist.is_file():
-        raise StudentError(
+        raise ExportError(
             f"llama.cpp's LoRA converter comes from the llama-cpp-python {version} source "
             f"distribution, not found at {sdist}; run `make setup`, or `pip download --no-deps "
             f"--no-binary :all: llama-cpp-python=={version} -d {sdist.parent}`"
@@ -113,10 +113,10 @@ def converter_dir(sdist: Path | None = None, cache: Path | None = None) -> Path:
                     member.name = part
                     archive.extract(member, staging, filter="data")
         if not (staging / CONVERTER).is_file():
-            raise StudentError(f"{sdist} holds no vendor/llama.cpp/{CONVERTER}; download it again")
+            raise ExportError(f"{sdist} holds no vendor/llama.cpp/{CONVERTER}; download it again")
         os.replace(staging, folder)
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise StudentError(f"{sdist} cannot be read ({error}); download it again") from None
+        raise ExportError(f"{sdist} cannot be read ({error}); download it again") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
@@ -144,13 +144,13 @@ def _convert_adapter(adapter: StudentAdapter, base: StudentBase, out: Path) -> N
             command, capture_output=True, text=True, env=environment, timeout=CONVERTER_TIMEOUT_S
         )
     except subprocess.TimeoutExpired:
-        raise StudentError(
+        raise ExportError(
             f"llama.cpp's LoRA converter ran over {CONVERTER_TIMEOUT_S} s on {adapter.folder}"
         ) from None
     if done.returncode != 0 or not out.is_file():
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         reason = lines[-1].strip() if lines else f"exit status {done.returncode}"
-        raise StudentError(f"llama.cpp's LoRA converter failed on {adapter.folder}: {reason}")
+        raise ExportError(f"llama.cpp's LoRA converter failed on {adapter.folder}: {reason}")
 
 
 def modelfile_text(base_gguf: str, adapter_gguf: str, stop: str) -> str:
@@ -193,7 +193,7 @@ def export_student(
             "base_gguf": base.gguf.name,
             "adapter_gguf": ADAPTER_GGUF,
             "source_adapter": str(adapter.folder.resolve()),
-            "student": adapter.manifest,
+            "student": adapter.record,
             "llama_cpp_python": llama_cpp_version(),
         }
         (staging / EXPORT_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
@@ -219,13 +219,13 @@ def read_export(folder: Path) -> StudentExport:
             modelfile=folder / MODELFILE,
         )
     except FileNotFoundError:
-        raise StudentError(
+        raise DataError(
             f"{folder} is not a student export (no {EXPORT_MANIFEST}); run "
             "`self-distill distill export --adapter DIR --out DIR`"
         ) from None
     except (OSError, ValueError, KeyError, TypeError) as error:
-        raise StudentError(f"{path} is corrupted ({error!r}); export the student again") from None
+        raise DataError(f"{path} is corrupted ({error!r}); export the student again") from None
     for part in (export.adapter_gguf, export.base_gguf, export.tokenizer, export.modelfile):
         if not part.exists():
-            raise StudentError(f"{part} is missing from the export; export the student again")
+            raise DataError(f"{part} is missing from the export; export the student again")
     return export

@@ -1,10 +1,10 @@
-"""Students that answer tasks: the exported student under llama.cpp, and the torch student.
+"""The exported student served by llama.cpp: what the router's student tier runs.
 
-:class:`LlamaStudent` is what the router's student tier serves: the quantized base GGUF with the
-GGUF LoRA adapter applied through llama-cpp-python's ``lora_path``. :class:`TorchStudent` is the
-student as training left it (the dequantized base plus the PEFT adapter). Both answer greedily
-from the same :func:`~self_distill.distill.prompt.student_prompt` and stop at the end-of-turn
-token, so comparing them measures the export and the quantized base, nothing else.
+The quantized base GGUF with the GGUF LoRA adapter applied through llama-cpp-python's
+``lora_path``. It answers greedily from :func:`~self_distill.distill.prompt.student_prompt` and
+stops at the end-of-turn token, as the torch student
+(:class:`~self_distill.distill.torch_student.TorchStudent`) does, so comparing the two measures
+the export and the quantized base, nothing else.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from self_distill.distill.adapter import check_fits_base, read_adapter
-from self_distill.distill.base import StudentBase, load_model, load_tokenizer, prepare_base
 from self_distill.distill.export import read_export
 from self_distill.distill.prompt import student_prompt
 from self_distill.errors import ModelInputTooLongError
@@ -94,45 +92,4 @@ class LlamaStudent:
             answer = self.completion(text).text.strip()
         except ModelInputTooLongError:
             return None
-        return answer or None
-
-
-class TorchStudent:
-    """A trained adapter on the torch base, answering greedily: the reference the export is
-    compared with, and the student evaluation runs before any export."""
-
-    def __init__(
-        self,
-        adapter_dir: Path,
-        *,
-        base: StudentBase | None = None,
-        ref: str | None = None,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
-    ) -> None:
-        from peft import PeftModel
-
-        adapter = read_adapter(adapter_dir)
-        base = base or prepare_base(adapter.base)
-        check_fits_base(adapter, base)
-        self.ref = ref or f"student:{adapter_dir}"
-        self.max_tokens = max_tokens
-        self.tokenizer = load_tokenizer(base)
-        self.model = PeftModel.from_pretrained(load_model(base), str(adapter_dir)).eval()
-
-    def answer(self, text: str) -> str | None:
-        import torch
-
-        prompt = student_prompt(self.tokenizer, text)
-        inputs = self.tokenizer(prompt, add_special_tokens=False, return_tensors="pt")
-        end_of_turn = self.tokenizer.convert_tokens_to_ids(self.tokenizer.eos_token)
-        with torch.no_grad():
-            output = self.model.generate(
-                **inputs,
-                max_new_tokens=self.max_tokens,
-                do_sample=False,
-                eos_token_id=end_of_turn,
-                pad_token_id=end_of_turn,
-            )
-        new_tokens = output[0, inputs["input_ids"].shape[1] :]
-        answer = self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
         return answer or None
