@@ -89,7 +89,8 @@ def sdist_path(version: str) -> Path:
 def converter_dir(sdist: Path | None = None, cache: Path | None = None) -> Path:
     """The folder holding llama.cpp's LoRA converter for the installed llama-cpp-python,
     extracted from its sdist on first use (into a temporary folder renamed into place, so a
-    killed extraction leaves nothing half-written)."""
+    killed extraction leaves nothing half-written, and a concurrent one loses the race
+    harmlessly)."""
     version = llama_cpp_version()
     root = cache or cache_dir()
     folder = root / f"llama-cpp-convert-{version}"
@@ -114,9 +115,14 @@ def converter_dir(sdist: Path | None = None, cache: Path | None = None) -> Path:
                     archive.extract(member, staging, filter="data")
         if not (staging / CONVERTER).is_file():
             raise ExportError(f"{sdist} holds no vendor/llama.cpp/{CONVERTER}; download it again")
-        os.replace(staging, folder)
     except (tarfile.TarError, OSError, EOFError) as error:
+        shutil.rmtree(staging, ignore_errors=True)
         raise ExportError(f"{sdist} cannot be read ({error}); download it again") from None
+    try:
+        os.replace(staging, folder)
+    except OSError:
+        if not (folder / CONVERTER).is_file():
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder

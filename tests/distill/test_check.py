@@ -17,15 +17,15 @@ def test_the_torch_base_matches_its_gguf(student_base: StudentBase) -> None:
     texts = [
         task.input
         for family in ("agreement", "arith", "order_id_extract", "name_normalise")
-        for task in load_tasks(family, n=2, seed=2)
+        for task in load_tasks(family, n=1, seed=2)
     ]
     texts.append("Ünïcödé, emoji 😀 and <tags> survive: «quote» — ok?")
     report = check_base(student_base, [student_prompt(tokenizer, text) for text in texts])
     assert report.token_mismatches == ()
     assert report.passed, report.problems()
-    assert report.tokens > 9 * 30 and report.prompts == 9
+    assert report.tokens > 5 * 30 and report.prompts == 5
     assert report.max_abs_diff > 0, "a quantized GGUF cannot give bit-equal logits"
-    assert report.next_token_agreement >= 0.75
+    assert report.next_token_agreement >= 0.8
 
 
 def test_a_report_outside_the_tolerances_names_each_problem() -> None:

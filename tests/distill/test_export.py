@@ -233,6 +233,18 @@ def test_a_mislabelled_adapter_of_another_shape_is_refused(
     one_line(error)
 
 
+def test_the_converter_is_extracted_from_the_source_distribution_alone(tmp_path: Path) -> None:
+    folder = converter_dir(cache=tmp_path)
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "conversion",
+        "convert_lora_to_gguf.py",
+        "gguf-py",
+    ]
+    assert (folder / "gguf-py" / "gguf" / "__init__.py").is_file()
+    assert converter_dir(cache=tmp_path) == folder
+    assert [path.name for path in tmp_path.iterdir()] == [folder.name]
+
+
 def test_a_missing_or_broken_source_distribution_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="make setup") as error:
         converter_dir(sdist=tmp_path / "missing.tar.gz", cache=tmp_path / "cache")
