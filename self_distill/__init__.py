@@ -2,9 +2,9 @@
 
 The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
 ``cluster_tasks``, ``create_skill``, ``verify_skill``, ``skill_file``, ``run_skill``,
-``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer``, ``read_stream``
-and ``rlm_answer``. It is imported on first use, so ``import self_distill`` (and the CLI's
-``--help``) stays fast.
+``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer``, ``read_stream``,
+``rlm_answer``, and for students ``curate_dataset``, ``train_student``, ``evaluate_student``.
+It is imported on first use, so ``import self_distill`` (and the CLI's ``--help``) stays fast.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ _API_NAMES = frozenset(
         "run_agent",
         "cluster_tasks",
         "create_skill",
+        "curate_dataset",
+        "evaluate_student",
+        "train_student",
         "evaluate_model",
         "load_model",
         "load_tasks",

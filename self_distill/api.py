@@ -47,6 +47,10 @@ from self_distill.tasks.loaders import tasks_from_rows
 if TYPE_CHECKING:
     from self_distill.agent.agent import Answer
     from self_distill.agent.config import AgentConfig
+    from self_distill.agent.student_tier import StudentLoader
+    from self_distill.distill.dataset import CuratedExample, CuratedSet
+    from self_distill.distill.evaluate import StudentEvaluation
+    from self_distill.distill.train import StepLog, TrainConfig, TrainResult
     from self_distill.evidence import ClusterConfig, EvidenceResult
     from self_distill.rlm import EventHandler, RlmAnswer, RlmLimits
 
@@ -415,6 +419,8 @@ def run_agent(
     skip_bad_lines: bool = False,
     allow_missing_layers: bool = False,
     progress: Callable[[Answer], None] | None = None,
+    student_loader: StudentLoader | None = None,
+    student_training: TrainConfig | None = None,
     settings: Settings | None = None,
 ) -> AgentRun:
     """Answer every task of ``stream`` with the agent (skills, students, the model), learning
@@ -422,7 +428,9 @@ def run_agent(
 
     ``labels`` is ``feedback`` (the data's targets), ``teacher`` (the model's answers) or
     ``none``. ``resume`` continues a killed run (same stream, same order): answered tasks are
-    replayed from the ledger and no model call is made or recorded twice.
+    replayed from the ledger and no model call is made or recorded twice. With
+    ``config.student_every`` set, students are trained as the run goes (``student_training``:
+    their LoRA settings); ``student_loader`` chooses how an adapter is served.
     """
     from self_distill.agent.agent import Agent
     from self_distill.agent.config import AgentConfig
@@ -447,6 +455,8 @@ def run_agent(
             run_id=run_id,
             resume=resume,
             sandbox_options=options,
+            student_loader=student_loader,
+            student_training=student_training,
             params={"stream": str(stream) if isinstance(stream, str | Path) else "tasks"},
         ) as agent:
             answers = agent.run(tasks, progress=progress)
@@ -548,3 +558,75 @@ def rlm_answer(
         finally:
             opened.finish_run(run_id, status)
     return answer
+
+
+def curate_dataset(
+    *,
+    runs: Sequence[str] = (),
+    data: TaskData | None = None,
+    exclude: TaskData | None = None,
+    ledger: Ledger | str | Path | None = None,
+    settings: Settings | None = None,
+) -> CuratedSet:
+    """The curated set a student learns from: the verified answers of agent ``runs`` in the
+    ledger, or a labelled ``data`` source the user vouches for, without any input of
+    ``exclude`` (held-out and test items), BIG-Bench data, empty answers or repeats."""
+    from self_distill.distill.dataset import curate_runs, curate_tasks
+
+    if bool(runs) == (data is not None):
+        raise UsageError("give agent runs or a labelled data source for the curated set, not both")
+    held_out = [task.input for task in _tasks(exclude)] if exclude is not None else []
+    if data is not None:
+        return curate_tasks(
+            _tasks(data), str(data) if isinstance(data, str | Path) else "tasks", held_out
+        )
+    with open_ledger(ledger, settings=settings) as opened:
+        return curate_runs(opened, list(runs), held_out)
+
+
+def _tasks(data: TaskData) -> list[Task]:
+    return load_tasks(data) if isinstance(data, str | Path) else list(data)
+
+
+def train_student(
+    data: CuratedSet | Sequence[CuratedExample] | str | Path,
+    out: str | Path,
+    *,
+    config: TrainConfig | None = None,
+    base: str = "smollm2-135m",
+    on_step: Callable[[StepLog, int], None] | None = None,
+) -> TrainResult:
+    """Train a LoRA student on ``data`` (a curated set, its examples, or a curated/labelled
+    JSONL file) into folder ``out``; a killed run started again resumes from its checkpoint."""
+    from self_distill.distill.base import prepare_base
+    from self_distill.distill.dataset import CuratedSet, read_curated
+    from self_distill.distill.train import train_student as train
+
+    if isinstance(data, CuratedSet):
+        examples = data.examples
+    elif isinstance(data, str | Path):
+        examples = read_curated(Path(data))
+    else:
+        examples = list(data)
+    return train(examples, Path(out), config, base=prepare_base(base), on_step=on_step)
+
+
+def evaluate_student(
+    adapter: str | Path,
+    data: TaskData,
+    *,
+    base: str = "smollm2-135m",
+    threads: int | None = None,
+) -> StudentEvaluation:
+    """The base and the student on the same tasks with the same prompt: per family accuracy
+    with 95% intervals beside the majority baseline, and their paired difference."""
+    from self_distill.distill.base import prepare_base
+    from self_distill.distill.evaluate import compare_students
+    from self_distill.distill.torch_student import TorchStudent
+
+    student_base = prepare_base(base)
+    return compare_students(
+        TorchStudent(student_base, threads=threads),
+        TorchStudent(student_base, Path(adapter), threads=threads),
+        _tasks(data),
+    )

@@ -49,7 +49,8 @@ def paired_difference(
 
     For comparing two arms on the same tasks (agent and baseline scores per task): pairing
     removes the tasks' own difficulty from the spread, so the interval is far tighter than one
-    built from two separate accuracies. Identical arms give (0, (0, 0)).
+    built from two separate accuracies. Identical arms give (0, (0, 0)). Scores lie in [0, 1],
+    so the interval is cut to [-1, 1] where the normal approximation would overshoot.
     """
     if len(first) != len(second) or not first:
         raise ValueError("paired_difference needs two non-empty sequences of equal length")
@@ -58,4 +59,4 @@ def paired_difference(
     mean = sum(differences) / n
     variance = sum((d - mean) ** 2 for d in differences) / (n - 1) if n > 1 else 0.0
     half_width = z_for_confidence(confidence) * math.sqrt(variance / n)
-    return mean, (mean - half_width, mean + half_width)
+    return mean, (max(-1.0, mean - half_width), min(1.0, mean + half_width))

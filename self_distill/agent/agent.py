@@ -29,6 +29,13 @@ from self_distill.agent.config import AgentConfig
 from self_distill.agent.policy import creation_case, drift_sampled, drifted
 from self_distill.agent.router import Route, Router, SkillTier, Student
 from self_distill.agent.router_state import RouterState, save_router_state
+from self_distill.agent.student_tier import (
+    STUDENT_EVENTS,
+    StudentEvidence,
+    StudentLoader,
+    StudentTier,
+)
+from self_distill.distill.train import TrainConfig
 from self_distill.errors import ModelError, SelfDistillError, UsageError
 from self_distill.evaluation import score_answer
 from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
@@ -74,6 +81,8 @@ class _Seen:
     families: list[str | None] = field(default_factory=list)
     vectors: list[np.ndarray] = field(default_factory=list)
     model_tokens: list[int | None] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)
+    scores: list[float | None] = field(default_factory=list)
 
 
 def input_sha(text: str) -> str:
@@ -84,6 +93,9 @@ class Agent:
     """Routes tasks through skills, students and the model, learning skills online.
 
     ``model`` answers what no local tier can; ``creator`` writes skills (default: ``model``).
+    With ``config.student_every`` set, a student is trained as the run goes
+    (``student_training``: its LoRA settings, default rank 16 for ``student_epochs`` epochs;
+    ``student_loader``: how an adapter is served).
     ``store`` keeps the skills, ``ledger`` every call and the run's journal. Use as a context
     manager (or call :meth:`close`); the run is finished on close.
     """
@@ -99,6 +111,8 @@ class Agent:
         embedder: Embedder | None = None,
         cluster_config: ClusterConfig | None = None,
         students: dict[int, Student] | None = None,
+        student_loader: StudentLoader | None = None,
+        student_training: TrainConfig | None = None,
         run_id: str | None = None,
         resume: str | None = None,
         sandbox_options: dict[str, Any] | None = None,
@@ -135,10 +149,14 @@ class Agent:
         self.creator = RecordedModel(
             creator or model, ledger, self.run_id, already_recorded=orphans
         )
+        self.students = StudentTier(
+            self.config, ledger, self.run_id, student_loader, student_training
+        )
+        self.students.by_cluster.update(students or {})
         self.router = Router(
             self.skills,
             self.model,
-            students=students,
+            students=self.students.by_cluster,
             max_tokens=self.config.max_tokens,
             seed=self.config.seed,
         )
@@ -264,7 +282,7 @@ class Agent:
                 input=task.input,
                 answer_format=task.answer_format,
             )
-            if route.route == "skill" and route.ref is not None:
+            if route.route in ("skill", "student") and route.ref is not None:
                 self._watch(seq, task, route, assignment.cluster_id if assignment else -1)
             self.journal.record_task(record)
         self._remember(task, vector, record)
@@ -312,7 +330,11 @@ class Agent:
         return record
 
     def _events_at(self, seq: int, *, before_task: bool) -> list[EventRecord]:
-        kinds = {"drift_check"} if before_task else {"activated", "creation_failed", "demoted"}
+        kinds = (
+            {"drift_check"}
+            if before_task
+            else {"activated", "creation_failed", "demoted", *STUDENT_EVENTS}
+        )
         return [e for e in self._replay_events if e.seq == seq and e.kind in kinds]
 
     def _remember(self, task: Task, vector: np.ndarray, record: TaskRecord) -> None:
@@ -322,6 +344,8 @@ class Agent:
         self.seen.families.append(task.family or None)
         self.seen.vectors.append(vector)
         self.seen.model_tokens.append(record.tokens if record.route == "model" else None)
+        self.seen.routes.append(record.route)
+        self.seen.scores.append(record.correct)
 
     # between tasks ---------------------------------------------------------------------------
 
@@ -344,6 +368,25 @@ class Agent:
         due = reclustered or count % CREATION_CHECK_EVERY == 0
         if self.clusterer is not None and live and due:
             self._create_where_it_pays(seq)
+        if self.clusterer is not None and live and self.students.due(count):
+            self._distill(seq)
+
+    def _distill(self, seq: int) -> None:
+        """Train and judge a student on the clusters that qualify (see the student tier)."""
+        assert self.clusterer is not None
+        evidence = StudentEvidence(
+            clusters=np.asarray(self.clusterer.labels),
+            texts=self.seen.texts,
+            labels=self.seen.labels,
+            formats=self.seen.formats,
+            routes=self.seen.routes,
+            scores=self.seen.scores,
+        )
+        for event in self.students.distill(seq, evidence, set(self.skills.by_cluster)):
+            self._apply(event)
+            self.journal.record_event(event)
+            if self.on_event is not None:
+                self.on_event(event)
 
     def _record_clusters(self, seq: int) -> None:
         assert self.clusterer is not None
@@ -471,6 +514,13 @@ class Agent:
     def _apply(self, event: EventRecord) -> None:
         """Change the state as ``event`` says (live, or replaying a resumed run)."""
         cluster = event.cluster if event.cluster is not None else -1
+        if event.kind in STUDENT_EVENTS:
+            self.students.apply(event)
+            if event.kind == "student_activated" and event.skill is not None:
+                self.drift[self.students.by_cluster[cluster].ref] = deque(
+                    maxlen=self.config.drift_window
+                )
+            return
         if event.kind in ("activated", "creation_failed"):
             self.tried += 1
             self.spent += event.tokens
@@ -494,56 +544,63 @@ class Agent:
     # drift watch -----------------------------------------------------------------------------
 
     def _watch(self, seq: int, task: Task, route: Route, cluster: int) -> None:
-        """Check a sample of skill answers: against the label, else against the model."""
+        """Check a sample of skill and student answers: against the label, else the model."""
         if not drift_sampled(self.config.seed, seq, self.config.drift_sample):
             return
-        skill = self.skills.by_cluster.get(cluster)
-        if skill is None:
+        if route.route == "skill":
+            skill = self.skills.by_cluster.get(cluster)
+            watched = (skill.ref, skill.verified_low) if skill is not None else None
+        else:
+            student = self.students.by_cluster.get(cluster)
+            low = getattr(student, "verified_low", 0.0)
+            watched = (student.ref, low) if student is not None else None
+        if watched is None:
             return
+        ref, verified_low = watched
         tokens = 0
         if self.config.labels == "feedback" and task.scorable:
-            reference = task.target
             agrees = bool(score_answer(task, route.answer))
         else:
             completion = self.router.ask_model(task.input, purpose="shadow")
             tokens = completion.input_tokens + completion.output_tokens
-            reference = completion.text
-            agrees = normalise_text(reference) == normalise_text(route.answer)
+            agrees = normalise_text(completion.text) == normalise_text(route.answer)
         check = EventRecord(
             seq,
             "drift_check",
             cluster,
-            skill.ref,
+            ref,
             tokens,
             {"agrees": agrees, "against": "label" if tokens == 0 else "model"},
         )
         self._apply(check)
         self.journal.record_event(check)
-        window = self.drift[skill.ref]
+        window = self.drift[ref]
         checks, agreements = len(window), sum(window)
-        if drifted(checks, agreements, skill.verified_low, self.config):
-            assert self.clusterer is not None
-            size = int((self.clusterer.labels == cluster).sum())
-            demotion = EventRecord(
-                seq,
-                "demoted",
-                cluster,
-                skill.ref,
-                0,
-                {
-                    "checks": checks,
-                    "agreements": agreements,
-                    "verified_low": skill.verified_low,
-                    "size": size,
-                },
-            )
+        if not drifted(checks, agreements, verified_low, self.config):
+            return
+        assert self.clusterer is not None
+        size = int((self.clusterer.labels == cluster).sum())
+        demotion = EventRecord(
+            seq,
+            "demoted" if route.route == "skill" else "student_demoted",
+            cluster,
+            ref,
+            0,
+            {
+                "checks": checks,
+                "agreements": agreements,
+                "verified_low": verified_low,
+                "size": size,
+            },
+        )
+        if route.route == "skill":
             self.store.set_status(
-                skill.ref, "retired", f"drift: {agreements}/{checks} sampled answers agreed"
+                ref, "retired", f"drift: {agreements}/{checks} sampled answers agreed"
             )
-            self._apply(demotion)
-            self.journal.record_event(demotion)
-            if self.on_event is not None:
-                self.on_event(demotion)
+        self._apply(demotion)
+        self.journal.record_event(demotion)
+        if self.on_event is not None:
+            self.on_event(demotion)
 
 
 def read_tasks(path: Path | str) -> list[Task]:

@@ -43,6 +43,11 @@ class AgentConfig:
         agreement falls below its verified held-out accuracy's lower bound minus
         ``drift_margin``. A skill that turns wrong on every task is demoted within
         ``drift_window`` checks (within ``drift_min_checks`` when it is wrong from the start).
+    Student tier (off unless ``student_every`` is set)
+        ``student_every``: every this many tasks, train a fresh LoRA student on the run's
+        curated answers of every cluster without a skill that has ``student_min_examples``
+        curated examples outside its held-out share ``student_heldout`` (those tasks only judge
+        it), for ``student_epochs`` epochs; each cluster it passes on is answered by it.
     ``seed`` seeds the drift sample and the creations; ``max_tokens`` caps each model answer.
     """
 
@@ -61,6 +66,10 @@ class AgentConfig:
     drift_min_checks: int = 5
     drift_window: int = 20
     drift_margin: float = 0.1
+    student_every: int = 0
+    student_min_examples: int = 30
+    student_heldout: float = 0.3
+    student_epochs: int = 2
     max_tokens: int = 48
     seed: int = 0
 
@@ -80,6 +89,13 @@ class AgentConfig:
             raise ConfigError("AgentConfig.n_shown must be below min_examples (held-out needed)")
         if self.creation_budget < 0 or self.backoff_growth < 1.0:
             raise ConfigError("AgentConfig.creation_budget must be >= 0 and backoff_growth >= 1")
+        if self.student_every < 0 or self.student_min_examples < 1 or self.student_epochs < 1:
+            raise ConfigError(
+                "AgentConfig.student_every must be >= 0, student_min_examples and "
+                "student_epochs at least 1"
+            )
+        if not 0.0 < self.student_heldout < 1.0:
+            raise ConfigError("AgentConfig.student_heldout must lie strictly between 0 and 1")
         if not 0.0 <= self.drift_sample <= 1.0 or not 0.0 <= self.drift_margin <= 1.0:
             raise ConfigError("AgentConfig.drift_sample and drift_margin must lie in [0, 1]")
 

@@ -3,7 +3,8 @@
 1. a verified skill of the task's cluster (0 tokens): only when the task's embedding is inside
    the cluster's calibrated membership threshold, the skill's ``applies`` (if any) agrees, and
    ``solve`` returns a non-empty answer in time;
-2. a verified local student for the cluster (0 API tokens): a slot the distillation work fills;
+2. a verified local student for the cluster (0 API tokens; see
+   :mod:`self_distill.agent.student_tier`), when the task is inside the cluster's threshold;
 3. the model, asked directly (tokens, in the ledger).
 
 A tier that cannot answer says why (``noise``, ``outside_threshold``, ``applies_false``,
@@ -13,7 +14,6 @@ A tier that cannot answer says why (``noise``, ``outside_threshold``, ``applies_
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,7 +52,7 @@ class ActiveSkill:
 
 
 class Student(Protocol):
-    """A local model that answers one cluster's tasks (filled by the distillation work)."""
+    """A local model that answers one cluster's tasks (None: it abstains)."""
 
     ref: str
 
@@ -111,13 +111,13 @@ class Router:
         skills: SkillTier,
         model: RecordedModel,
         *,
-        students: Mapping[int, Student] | None = None,
+        students: dict[int, Student] | None = None,
         max_tokens: int = 48,
         seed: int = 0,
     ) -> None:
         self.skills = skills
         self.model = model
-        self.students: dict[int, Student] = dict(students or {})
+        self.students: dict[int, Student] = students if students is not None else {}
         self.max_tokens = max_tokens
         self.seed = seed
 

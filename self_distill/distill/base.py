@@ -2,7 +2,8 @@
 
 transformers reads a GGUF by dequantizing it (``GgufConfig(dequantize=True)``; without it,
 transformers >= 5.20 refuses to train or save a "quantized" model). That takes ~20 s, so the
-result is kept under ``$SELF_DISTILL_HOME/students/bases/<name>/``: float32 weights, the
+result is kept beside the assembled models, in ``<models folder>/student-bases/<name>/`` (see
+:func:`~self_distill.paths.models_dir`; shared like the models themselves): float32 weights, the
 tokenizer with its chat template, and a ``config.json`` with ``architectures`` set and no
 ``quantization_config``, which is also what llama.cpp's LoRA converter needs. A ``source.json``
 ties the folder to the GGUF it came from (size and mtime), so a changed GGUF is converted again.
@@ -20,7 +21,7 @@ from typing import Any
 
 from self_distill.errors import ModelFileError
 from self_distill.models.embedded import embedded_model, resolve_embedded_path
-from self_distill.paths import data_home, ensure_directory
+from self_distill.paths import data_home, ensure_directory, models_dir
 
 DEFAULT_BASE = "smollm2-135m"
 SOURCE_FILE = "source.json"
@@ -40,8 +41,13 @@ class StudentBase:
 
 
 def students_dir() -> Path:
-    """Where bases, adapters and their checkpoints live (not created here)."""
+    """Where adapters and their checkpoints live (not created here)."""
     return data_home() / "students"
+
+
+def bases_dir() -> Path:
+    """Where converted bases live (not created here)."""
+    return models_dir() / "student-bases"
 
 
 def _source_record(gguf: Path) -> dict[str, Any]:
@@ -66,7 +72,7 @@ def prepare_base(name: str = DEFAULT_BASE, cache: Path | None = None) -> Student
     """
     embedded_model(name)
     gguf = resolve_embedded_path(name)
-    root = ensure_directory((cache or students_dir()) / "bases", "the student bases folder")
+    root = ensure_directory(cache or bases_dir(), "the student bases folder")
     folder = root / name
     if _is_current(folder, gguf):
         return StudentBase(name, folder, gguf)

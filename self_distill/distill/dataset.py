@@ -136,9 +136,7 @@ def _filtered(
     return CuratedSet(kept, sources, dropped)
 
 
-def curate_runs(
-    ledger: Ledger, run_ids: Sequence[str], exclude: Iterable[str] = ()
-) -> CuratedSet:
+def curate_runs(ledger: Ledger, run_ids: Sequence[str], exclude: Iterable[str] = ()) -> CuratedSet:
     """The verified answers of agent runs ``run_ids`` (see the module docstring)."""
     return _filtered(
         (candidate for run_id in run_ids for candidate in _run_candidates(ledger, run_id)),
@@ -178,9 +176,7 @@ def _from_task(run_id: str, task: Any, source: str) -> CuratedExample:
     )
 
 
-def curate_tasks(
-    tasks: Sequence[Task], source: str, exclude: Iterable[str] = ()
-) -> CuratedSet:
+def curate_tasks(tasks: Sequence[Task], source: str, exclude: Iterable[str] = ()) -> CuratedSet:
     """Labelled tasks the user vouches for (a file, or generated tasks in an experiment)."""
     candidates: list[CuratedExample | str] = []
     for task in tasks:

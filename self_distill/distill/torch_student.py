@@ -54,7 +54,9 @@ class TorchStudent:
 
         answers: list[str] = []
         for start in range(0, len(texts), self.batch_size):
-            prompts = [student_prompt(self.tokenizer, t) for t in texts[start : start + self.batch_size]]
+            prompts = [
+                student_prompt(self.tokenizer, t) for t in texts[start : start + self.batch_size]
+            ]
             batch = self.tokenizer(
                 prompts, return_tensors="pt", padding=True, add_special_tokens=False
             )
@@ -87,4 +89,6 @@ def _with_adapter(model: Any, adapter: Path, base: StudentBase) -> Any:
     try:
         return PeftModel.from_pretrained(model, str(adapter))
     except (OSError, ValueError, RuntimeError) as error:
-        raise DataError(f"{adapter}: the adapter cannot be loaded ({error}); train it again") from None
+        raise DataError(
+            f"{adapter}: the adapter cannot be loaded ({error}); train it again"
+        ) from None

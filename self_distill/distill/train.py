@@ -164,8 +164,7 @@ def batch_order(count: int, config: TrainConfig) -> list[list[int]]:
         order = list(range(count))
         random.Random(f"batches|{config.seed}|{epoch}").shuffle(order)
         steps.extend(
-            order[start : start + config.batch_size]
-            for start in range(0, count, config.batch_size)
+            order[start : start + config.batch_size] for start in range(0, count, config.batch_size)
         )
     return steps
 
@@ -270,8 +269,17 @@ def train_student(
             if on_step is not None:
                 on_step(entry, total)
             if (step + 1) % config.checkpoint_every == 0 and step + 1 < total:
-                _write_checkpoint(checkpoint, model, optimizer, scheduler, step + 1, config,
-                                  fingerprint, base, torch)
+                _write_checkpoint(
+                    checkpoint,
+                    model,
+                    optimizer,
+                    scheduler,
+                    step + 1,
+                    config,
+                    fingerprint,
+                    base,
+                    torch,
+                )
     seconds = time.perf_counter() - started
     ran = total - start
     families = dict(sorted(Counter(example.family for example, _ in kept).items()))

@@ -1,4 +1,4 @@
-"""One converted student base for the whole session (the conversion takes ~20 s)."""
+"""The converted student base, shared like the assembled models (its conversion takes ~20 s)."""
 
 from __future__ import annotations
 
@@ -8,5 +8,5 @@ from self_distill.distill.base import StudentBase, prepare_base
 
 
 @pytest.fixture(scope="session")
-def student_base(tmp_path_factory: pytest.TempPathFactory) -> StudentBase:
-    return prepare_base(cache=tmp_path_factory.mktemp("students"))
+def student_base() -> StudentBase:
+    return prepare_base()

@@ -90,5 +90,5 @@ def test_an_empty_set_is_refused_with_the_reason(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="empty: dropped 1 big_bench"):
         curated.write(tmp_path / "set.jsonl")
     (tmp_path / "bad.jsonl").write_text('{"input": "q"}\n')
-    with pytest.raises(DataError, match="bad.jsonl:1: needs string fields"):
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: needs string fields"):
         read_curated(tmp_path / "bad.jsonl")

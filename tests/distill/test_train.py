@@ -13,6 +13,7 @@ from self_distill.distill.dataset import CuratedExample, curate_tasks
 from self_distill.distill.train import (
     IGNORE,
     LOG_FILE,
+    StepLog,
     TrainConfig,
     encode_example,
     read_student_record,
@@ -72,8 +73,8 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_adapter(
     class Killed(Exception):
         pass
 
-    def kill_at_step_4(log: object, total: int) -> None:
-        if getattr(log, "step") == 4:
+    def kill_at_step_4(log: StepLog, total: int) -> None:
+        if log.step == 4:
             raise Killed
 
     with pytest.raises(Killed):
@@ -90,7 +91,9 @@ def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_adapter(
     assert not (tmp_path / "killed" / "checkpoint").exists()
 
 
-def test_a_checkpoint_of_other_data_is_not_resumed(tmp_path: Path, student_base: StudentBase) -> None:
+def test_a_checkpoint_of_other_data_is_not_resumed(
+    tmp_path: Path, student_base: StudentBase
+) -> None:
     def stop(log: object, total: int) -> None:
         raise KeyboardInterrupt
 
