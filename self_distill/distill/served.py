@@ -10,6 +10,7 @@ the export and the quantized base, nothing else.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,7 @@ class LlamaStudent:
         except ModelInputTooLongError:
             return None
         return answer or None
+
+    def answer_many(self, texts: Sequence[str]) -> list[str]:
+        """One answer per task, ``""`` where it abstains (the agent's student tier asks so)."""
+        return [self.answer(text) or "" for text in texts]
