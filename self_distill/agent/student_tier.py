@@ -90,9 +90,18 @@ def held_out(seed: int, seq: int, share: float) -> bool:
 
 
 def default_loader(adapter: Path) -> ServedStudent:
-    from self_distill.distill.torch_student import TorchStudent
+    """Export the adapter beside itself and serve it with llama.cpp on the quantized base, as
+    a user's deployment would (the export is reused when it exists)."""
+    from self_distill.distill.export import export_student, read_export
+    from self_distill.distill.served import LlamaStudent
+    from self_distill.errors import DataError
 
-    return TorchStudent(adapter=adapter)
+    folder = adapter / "export"
+    try:
+        read_export(folder)
+    except DataError:
+        export_student(adapter, folder)
+    return LlamaStudent(folder, ref=f"student:{adapter.name}")
 
 
 class StudentTier:

@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
+from self_distill.agent.config import AgentConfig
 from self_distill.api import AgentRun, answer, open_ledger, run_agent
 from self_distill.cli.output import allow_missing_layers_option, console, err_console, print_json
 from self_distill.config import load_settings
@@ -68,6 +69,13 @@ class _LiveStatus:
     show_default=True,
     help="feedback: the data's targets; teacher: the model's answers; none.",
 )
+@click.option(
+    "--student-every",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Train a LoRA student on the run's verified answers every N tasks (0: none).",
+)
 @click.option("--run-id", default=None, help="Name the ledger run (must be new).")
 @click.option("--resume", "resume", default=None, help="Continue a killed run of the same data.")
 @click.option(
@@ -93,6 +101,7 @@ def run(
     model_spec: str | None,
     creator_spec: str | None,
     labels: str,
+    student_every: int,
     run_id: str | None,
     resume: str | None,
     out_path: Path | None,
@@ -119,7 +128,7 @@ def run(
             data,
             model=model_spec,
             creator=creator_spec,
-            labels=labels,
+            config=AgentConfig(labels=labels, student_every=student_every),  # type: ignore[arg-type]
             run_id=run_id,
             resume=resume,
             skip_bad_lines=on_bad_line == "skip",

@@ -64,6 +64,7 @@ class StudentExport:
     base_gguf: Path
     tokenizer: Path
     modelfile: Path
+    system: str = DIRECT_ANSWER_SYSTEM
 
 
 def cache_dir() -> Path:
@@ -159,14 +160,17 @@ def _convert_adapter(adapter: StudentAdapter, base: StudentBase, out: Path) -> N
         raise ExportError(f"llama.cpp's LoRA converter failed on {adapter.folder}: {reason}")
 
 
-def modelfile_text(base_gguf: str, adapter_gguf: str, stop: str) -> str:
-    """An Ollama Modelfile serving the adapter on the base with the student's prompt, greedy,
-    stopping at ``stop`` (the base's end-of-turn token)."""
+def modelfile_text(
+    base_gguf: str, adapter_gguf: str, stop: str, system: str = DIRECT_ANSWER_SYSTEM
+) -> str:
+    """An Ollama Modelfile serving the adapter on the base with the student's prompt (its
+    ``system`` prompt, the one it was trained with), greedy, stopping at ``stop`` (the base's
+    end-of-turn token)."""
     return (
         f"FROM {base_gguf}\n"
         f"ADAPTER {adapter_gguf}\n"
         f'TEMPLATE """{OLLAMA_TEMPLATE}"""\n'
-        f'SYSTEM """{DIRECT_ANSWER_SYSTEM}"""\n'
+        f'SYSTEM """{system}"""\n'
         f'PARAMETER stop "{stop}"\n'
         "PARAMETER temperature 0\n"
     )
@@ -191,7 +195,12 @@ def export_student(
         shutil.copyfile(base.gguf, staging / base.gguf.name)
         tokenizer = load_tokenizer(base)
         tokenizer.save_pretrained(staging / TOKENIZER_DIR)
-        modelfile = modelfile_text(f"./{base.gguf.name}", f"./{ADAPTER_GGUF}", tokenizer.eos_token)
+        modelfile = modelfile_text(
+            f"./{base.gguf.name}",
+            f"./{ADAPTER_GGUF}",
+            tokenizer.eos_token,
+            str(adapter.record.get("system") or DIRECT_ANSWER_SYSTEM),
+        )
         (staging / MODELFILE).write_text(modelfile)
         manifest = {
             "format_version": 1,
@@ -223,6 +232,7 @@ def read_export(folder: Path) -> StudentExport:
             base_gguf=folder / str(manifest["base_gguf"]),
             tokenizer=folder / TOKENIZER_DIR,
             modelfile=folder / MODELFILE,
+            system=str(manifest.get("student", {}).get("system") or DIRECT_ANSWER_SYSTEM),
         )
     except FileNotFoundError:
         raise DataError(

@@ -59,7 +59,7 @@ class LlamaStudent:
         """The greedy answer to task ``text`` with its token counts and wall time; a prompt
         that leaves no room for the answer raises :class:`ModelInputTooLongError`."""
         llama = self._llama()
-        prompt = student_prompt(self.tokenizer, text)
+        prompt = student_prompt(self.tokenizer, text, self.export.system)
         prompt_tokens = len(llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
         if prompt_tokens + self.max_tokens > self.n_ctx:
             raise ModelInputTooLongError(

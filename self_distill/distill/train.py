@@ -9,7 +9,8 @@ A run writes into its output folder: ``checkpoint/`` every ``checkpoint_every`` 
 optimizer, step), ``training_log.jsonl`` (one row per step), and at the end the PEFT adapter
 with ``student.json`` (the config, the base, the families, the figures). A killed run started
 again with the same folder, data and config goes on from its last checkpoint; the batch order
-is a function of the seed, so the resumed run sees the batches the killed one would have.
+is a function of the seed, so the resumed run sees the batches the killed one would have. A
+finished run asked again with the same data and settings returns its recorded result at once.
 """
 
 from __future__ import annotations
@@ -213,6 +214,9 @@ def train_student(
         raise DataError(f"every example is longer than max_length={config.max_length} tokens")
     fingerprint = data_fingerprint([example for example, _ in kept], system)
     out.mkdir(parents=True, exist_ok=True)
+    finished = _finished(out, config, fingerprint, base)
+    if finished is not None:
+        return finished
     checkpoint = out / CHECKPOINT_DIR
     state = _read_checkpoint(checkpoint, config, fingerprint, base)
 
@@ -307,6 +311,25 @@ def train_student(
     _write_student_record(out, base, config, fingerprint, result, system)
     shutil.rmtree(checkpoint, ignore_errors=True)
     return result
+
+
+def _finished(
+    out: Path, config: TrainConfig, fingerprint: str, base: StudentBase
+) -> TrainResult | None:
+    """The result of a finished run of the same data and settings in ``out``, if there is one
+    (training it again would give the same adapter)."""
+    if not (out / STUDENT_FILE).is_file() or not (out / "adapter_model.safetensors").is_file():
+        return None
+    record = read_student_record(out)
+    same = (
+        record.get("config") == config.to_dict()
+        and record.get("data") == fingerprint
+        and record.get("base") == base.name
+    )
+    if not same:
+        return None
+    figures = {**record["result"], "adapter": out}
+    return TrainResult(**figures)
 
 
 def _lr_factor(step: int, warmup: int, total: int) -> float:
