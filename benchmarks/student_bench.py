@@ -1,5 +1,10 @@
-"""Student serving speed: a trained adapter exported, then answering through llama.cpp.
+"""Student speed: LoRA training on CPU, then a trained adapter exported and answering through
+llama.cpp.
 
+* training (unless ``--no-training``): a fresh rank-16 run of ``--train-steps`` steps of 8
+  examples (the default training settings) on generated tasks of ``--families``: seconds per
+  step, tokens per second (prompt and answer tokens through forward and backward), and the
+  process's peak memory (measured before serving starts, so it is training's);
 * export: seconds for :func:`export_student` (llama.cpp's converter, the base copy, the
   Modelfile), into a temporary folder;
 * serving: :class:`LlamaStudent` (the quantized base GGUF with the GGUF adapter, greedy, the
@@ -8,7 +13,8 @@
   prompt and answer tokens per answer, and answer tokens/s (answer tokens over the time spent
   answering, prompt processing included).
 
-    python benchmarks/student_bench.py --adapter DIR [--families agreement,...] [--n 50] [--json]
+    python benchmarks/student_bench.py --adapter DIR [--families agreement,...] [--n 50]
+        [--train-steps 6] [--threads T] [--no-training] [--json]
 """
 
 from __future__ import annotations
@@ -24,9 +30,27 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from self_distill.distill.dataset import curate_tasks
 from self_distill.distill.export import export_student
 from self_distill.distill.served import LlamaStudent
+from self_distill.distill.train import TrainConfig, train_student
 from self_distill.tasks.sources import load_tasks
+
+
+def measure_training(families: list[str], steps: int, threads: int | None) -> dict[str, Any]:
+    """Seconds per step, tokens/s and peak memory of a short run with the default settings."""
+    config = TrainConfig(epochs=1, threads=threads)
+    per_family = -(-steps * config.batch_size // len(families))
+    tasks = [task for f in families for task in load_tasks(f, n=per_family, seed=11)]
+    examples = curate_tasks(tasks, "bench").examples[: steps * config.batch_size]
+    with tempfile.TemporaryDirectory() as folder:
+        result = train_student(examples, Path(folder), config)
+    return {
+        "train_steps": result.steps,
+        "train_seconds_per_step": result.seconds_per_step,
+        "train_tokens_per_s": result.tokens_per_second,
+        "train_peak_memory_mb": result.peak_memory_mb,
+    }
 
 
 def measure(adapter: Path, families: list[str], n: int, max_tokens: int) -> dict[str, Any]:
@@ -59,15 +83,27 @@ def main() -> None:
     parser.add_argument("--families", default="agreement,meeting_conflict,order_id_extract")
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--train-steps", type=int, default=6)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (training)")
+    parser.add_argument("--no-training", action="store_true", help="Serving figures only.")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args()
-    figures = measure(args.adapter, args.families.split(","), args.n, args.max_tokens)
+    families = args.families.split(",")
+    figures: dict[str, Any] = {}
+    if not args.no_training:
+        figures.update(measure_training(families, args.train_steps, args.threads))
+    figures.update(measure(args.adapter, families, args.n, args.max_tokens))
     if args.json:
         print(json.dumps(figures))
         return
-    table = Table(title=f"student served by llama.cpp ({figures['threads']} threads)")
+    table = Table(title=f"student training and serving ({figures['threads']} llama.cpp threads)")
     table.add_column("figure")
     table.add_column("value", justify="right")
+    if "train_steps" in figures:
+        table.add_row("training steps (8 examples each)", str(figures["train_steps"]))
+        table.add_row("training s/step", f"{figures['train_seconds_per_step']:.2f}")
+        table.add_row("training tokens/s", f"{figures['train_tokens_per_s']:.0f}")
+        table.add_row("training peak memory (MB)", f"{figures['train_peak_memory_mb']:.0f}")
     table.add_row("export (s)", f"{figures['export_s']:.1f}")
     table.add_row("answers", str(figures["answers"]))
     table.add_row("latency p50 (ms)", f"{1000 * figures['latency_p50_s']:.0f}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from self_distill.api import evaluate_model, open_store, run_skill
 from self_distill.distill.base import prepare_base, students_dir
 from self_distill.distill.dataset import curate_tasks
 from self_distill.distill.evaluate import compare_students
+from self_distill.distill.export import export_student
+from self_distill.distill.served import LlamaStudent
 from self_distill.distill.torch_student import TorchStudent
 from self_distill.distill.train import TrainConfig, train_student
 from self_distill.evaluation import score_answer
@@ -39,7 +42,7 @@ from self_distill.report.artifacts import plot_accuracy_bars, run_dir, write_jso
 from self_distill.report.pages import Section, write_report
 from self_distill.sandbox import Sandbox
 from self_distill.stats import wilson_interval
-from self_distill.tasks import Task
+from self_distill.tasks import Task, normalise_text
 from self_distill.tasks.jsonl import jsonl_text
 from self_distill.tasks.splits import seeded_train_test
 
@@ -70,6 +73,40 @@ def skill_answers(store_path: Path | None, tasks: list[Task]) -> dict[str, dict[
                 "seconds_per_answer": (time.perf_counter() - started) / len(members),
             }
     return results
+
+
+def llama_round_trip(adapter: Path, tasks: list[Task], rows: Sequence[Any]) -> dict[str, Any]:
+    """Export the adapter and answer the held-out tasks through llama.cpp on the quantized
+    base: agreement with the torch student's answers and both accuracies, per family."""
+    exported = export_student(adapter, adapter / "export")
+    served = LlamaStudent(exported.folder)
+    started = time.perf_counter()
+    answers = served.answer_many([task.input for task in tasks])
+    seconds = (time.perf_counter() - started) / max(len(tasks), 1)
+    by_id = {row.id: row for row in rows}
+    families: dict[str, dict[str, Any]] = {}
+    for family in sorted({task.family for task in tasks}):
+        pairs = [(t, a) for t, a in zip(tasks, answers, strict=True) if t.family == family]
+        same = sum(
+            normalise_text(a) == normalise_text(by_id[t.id].student_answer) for t, a in pairs
+        )
+        llama_scores = [float(score_answer(t, a) or 0.0) for t, a in pairs]
+        torch_scores = [by_id[t.id].student_score for t, _ in pairs]
+        families[family] = {
+            "n": len(pairs),
+            "agreement": same / len(pairs),
+            "llama": _arm(llama_scores, 0, seconds),
+            "torch": _arm(torch_scores, 0, 0.0),
+        }
+    same_all = sum(f["agreement"] * f["n"] for f in families.values())
+    return {
+        "export": str(exported.folder),
+        "agreement": same_all / len(tasks),
+        "n": len(tasks),
+        "seconds_per_answer": round(seconds, 4),
+        "families": families,
+        "answers": dict(zip([task.id for task in tasks], answers, strict=True)),
+    }
 
 
 def _arm(scores: list[float], tokens: int, seconds: float) -> dict[str, Any]:
@@ -142,6 +179,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             TorchStudent(base, adapter, threads=args.threads),
             test,
         )
+    with console.status("the exported student answers through llama.cpp"):
+        round_trip = llama_round_trip(adapter, test, comparison.rows)
     with console.status(f"teacher {args.model} answers the held-out tasks"):
         teacher = evaluate_model(args.model, test, run_params={"experiment": "exp006"})
     skills = skill_answers(args.store, test)
@@ -158,6 +197,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "teacher_score": task_teacher.score,
                 "teacher_tokens": task_teacher.tokens,
                 "skill_answer": skill["answers"][row.id] if skill else None,
+                "student_llama_answer": round_trip["answers"][row.id],
             }
         )
     tasks_by_id = {task.id: task for task in test}
@@ -236,6 +276,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
         "curated": curated.manifest(),
         "teacher_run": teacher.run_id,
+        "round_trip": {k: v for k, v in round_trip.items() if k != "answers"},
         "sizes": {"train": len(train), "test": len(test)},
     }
     write_json(out / "summary.json", summary)
@@ -289,6 +330,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ),
             Section("Seconds per answer", ["family", *arms], latency),
             Section("Training", ["figure", "value"], training_rows),
+            Section(
+                "Export round trip: llama.cpp (GGUF adapter, quantized base) vs torch student",
+                ["family", "n", "same answer", "llama.cpp acc", "torch acc"],
+                [
+                    [
+                        family,
+                        entry["n"],
+                        entry["agreement"],
+                        _accuracy_cell(entry["llama"]),
+                        _accuracy_cell(entry["torch"]),
+                    ]
+                    for family, entry in round_trip["families"].items()
+                ],
+                note=f"overall agreement {round_trip['agreement']:.3f} on {round_trip['n']} "
+                "held-out prompts",
+            ),
         ],
         [plot],
     )
