@@ -45,9 +45,10 @@ from self_distill.models import TextGenerator
 from self_distill.sandbox import Sandbox
 from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import CreationRequest, run_creation
-from self_distill.skills.examples import split_examples
+from self_distill.skills.examples import SkillData, split_examples
 from self_distill.skills.store.skill_store import SkillStore
 from self_distill.skills.verification.config import VerifierConfig
+from self_distill.skills.verification.verifier import verify_skill
 from self_distill.tasks import Task, normalise_text
 
 CREATION_CHECK_EVERY = 10
@@ -167,6 +168,7 @@ class Agent:
         self.accepted = 0
         self.spent = 0
         self.failed_at: dict[int, tuple[int, str]] = {}
+        self.reuse_tried: dict[tuple[int, str], int] = {}
         self.drift: dict[str, deque[bool]] = {}
         self._replay_tasks = self.journal.tasks() if resume is not None else []
         self._replay_events = self.journal.events() if resume is not None else []
@@ -333,7 +335,14 @@ class Agent:
         kinds = (
             {"drift_check"}
             if before_task
-            else {"activated", "creation_failed", "demoted", *STUDENT_EVENTS}
+            else {
+                "activated",
+                "creation_failed",
+                "demoted",
+                "reused",
+                "reuse_refused",
+                *STUDENT_EVENTS,
+            }
         )
         return [e for e in self._replay_events if e.seq == seq and e.kind in kinds]
 
@@ -407,6 +416,8 @@ class Agent:
                 continue
             members = np.flatnonzero(labels == cluster)
             labelled = [i for i in members if self.seen.labels[i] is not None]
+            if self._reuse_skill(seq, cluster, labelled, len(members)):
+                continue
             tokens = [self.seen.model_tokens[i] for i in members]
             paid = [t for t in tokens if t]
             failed = self.failed_at.get(cluster)
@@ -424,7 +435,9 @@ class Agent:
             if case.create:
                 self._create(seq, cluster, labelled, case.figures)
 
-    def _create(self, seq: int, cluster: int, members: list[int], figures: dict[str, Any]) -> None:
+    def _labelled_split(self, cluster: int, members: list[int]) -> tuple[str, list[int], SkillData]:
+        """The cluster's labelled members of its commonest answer format, split into shown and
+        held-out as every creation splits them."""
         formats = Counter(self.seen.formats[i] for i in members)
         answer_format = formats.most_common(1)[0][0]
         members = [i for i in members if self.seen.formats[i] == answer_format]
@@ -445,6 +458,50 @@ class Agent:
             seed=self.config.seed,
             source=f"cluster {cluster}",
         )
+        return answer_format, members, data
+
+    def _reuse_skill(self, seq: int, cluster: int, labelled: list[int], size: int) -> bool:
+        """Try the run's active skills on a cluster that has none, before paying for a creation:
+        a family split over two clusters needs one skill. A skill is reused only when the
+        verifier accepts it on the cluster's own labelled tasks, exactly as a new skill would be
+        judged; a refusal is remembered until the cluster doubles."""
+        if len(labelled) < self.config.min_examples:
+            return False
+        answer_format, _, data = self._labelled_split(cluster, labelled)
+        for skill in {s.ref: s for s in self.skills.by_cluster.values()}.values():
+            tried = self.reuse_tried.get((cluster, skill.ref))
+            if tried is not None and size < tried * self.config.backoff_growth:
+                continue
+            code = self.store.get(skill.ref).code()
+            verdict = verify_skill(
+                code,
+                data.shown,
+                data.heldout,
+                answer_format=answer_format,
+                config=VerifierConfig(seed=self.config.seed),
+                sandbox=self.sandbox,
+            )
+            detail = {
+                "size": size,
+                "family": skill.family,
+                "answer_format": answer_format,
+                "n_heldout": len(data.heldout),
+                "reasons": list(verdict.reasons),
+                "heldout_accuracy": verdict.heldout_accuracy,
+                "heldout_ci": list(verdict.heldout_ci) if verdict.heldout_ci else None,
+            }
+            kind = "reused" if verdict.accepted else "reuse_refused"
+            event = EventRecord(seq, kind, cluster, skill.ref, 0, detail)
+            self._apply(event)
+            self.journal.record_event(event)
+            if verdict.accepted:
+                if self.on_event is not None:
+                    self.on_event(event)
+                return True
+        return False
+
+    def _create(self, seq: int, cluster: int, members: list[int], figures: dict[str, Any]) -> None:
+        answer_format, members, data = self._labelled_split(cluster, members)
         assert self.clusterer is not None
         others = [i for i, label in enumerate(self.clusterer.labels) if label != cluster]
         family = Counter(self.seen.families[i] for i in members).most_common(1)[0][0]
@@ -521,6 +578,17 @@ class Agent:
                     maxlen=self.config.drift_window
                 )
             return
+        if event.kind == "reuse_refused" and event.skill is not None:
+            self.reuse_tried[(cluster, event.skill)] = int(event.detail.get("size", 0))
+            return
+        if event.kind == "reused" and event.skill is not None:
+            stored = self.store.get(event.skill)
+            ci = event.detail.get("heldout_ci") or [0.0, 0.0]
+            self.skills.activate(
+                cluster, stored.ref, stored.code(), float(ci[0]), event.detail.get("family")
+            )
+            self.drift.setdefault(stored.ref, deque(maxlen=self.config.drift_window))
+            return
         if event.kind in ("activated", "creation_failed"):
             self.tried += 1
             self.spent += event.tokens
@@ -535,6 +603,9 @@ class Agent:
         elif event.kind == "creation_failed":
             self.failed_at[cluster] = (int(event.detail.get("size", 0)), event.detail["creator"])
         elif event.kind == "demoted":
+            # a retired skill leaves every cluster it answered (it may have been reused)
+            for other in [c for c, s in self.skills.by_cluster.items() if s.ref == event.skill]:
+                self.skills.deactivate(other)
             self.skills.deactivate(cluster)
             self.failed_at[cluster] = (int(event.detail.get("size", 0)), self.creator_spec)
         elif event.kind == "drift_check" and event.skill is not None:

@@ -267,3 +267,33 @@ def test_the_cli_answers_a_stream_skipping_bad_lines_and_writes_rows(tmp_path: P
     assert report.returncode == 0, report.stderr
     page = (tmp_path / "report" / "report.html").read_text()
     assert "data:image/png;base64," in page and summary["run_id"] in page
+
+
+def test_an_active_skill_is_reused_for_another_cluster_only_when_verified_there(
+    tmp_path: Path,
+) -> None:
+    """A family split over two clusters needs one skill: before creating, the agent verifies
+    the run's active skills on the cluster's own labelled tasks (0 tokens)."""
+    tasks = stream(120)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        agent = Agent(
+            scripted_agent_model(),
+            ledger=ledger,
+            store=SkillStore(tmp_path / "store"),
+            config=SMALL,
+        )
+        with agent:
+            agent.run(tasks)
+            [skill] = {s.ref for s in agent.skills.by_cluster.values()}
+            sorts = [i for i, t in enumerate(tasks) if t.family == "word_sort"]
+            sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
+            tokens_before = agent.journal.tokens()
+            assert agent._reuse_skill(len(tasks), 98, sums, len(sums)) is False
+            assert agent._reuse_skill(len(tasks), 99, sorts, len(sorts)) is True
+            assert agent.skills.by_cluster[99].ref == skill
+            assert 98 not in agent.skills.by_cluster
+            assert agent._reuse_skill(len(tasks), 98, sums, len(sums)) is False, "backed off"
+            events = [(e.kind, e.cluster) for e in agent.journal.events()]
+            assert agent.journal.tokens() == tokens_before, "reuse costs no model tokens"
+    assert ("reuse_refused", 98) in events and ("reused", 99) in events
+    assert events.count(("reuse_refused", 98)) == 1
