@@ -320,11 +320,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "creations": agent.summary["creations"],
             "demotions": agent.summary["demotions"],
             "routes": agent.summary["routes"],
-            "student_events": [
-                {"seq": e.seq, "kind": e.kind, "cluster": e.cluster, **e.detail}
-                for e in events
-                if e.kind.startswith("student_")
-            ],
+            "reuses": agent.summary["reuses"],
+            "students": agent.summary["students"],
         }
         write_agent_report(
             ledger,

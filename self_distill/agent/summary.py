@@ -1,4 +1,5 @@
-"""A run's figures, read back from the ledger: routes, tokens, accuracy, creations, demotions.
+"""A run's figures, read back from the ledger: routes, tokens, accuracy, creations, skill reuses,
+students, demotions.
 
 ``tokens`` is the input plus output tokens of every model call the run made (answers, creation,
 drift checks), the same figure ``self-distill ledger summary --run`` gives.
@@ -67,6 +68,17 @@ def run_summary(ledger: Ledger, run_id: str) -> dict[str, Any]:
             {"seq": e.seq, "cluster": e.cluster, "skill": e.skill, **e.detail}
             for e in events
             if e.kind == "demoted"
+        ],
+        "reuses": [
+            {"seq": e.seq, "cluster": e.cluster, "skill": e.skill, **e.detail}
+            for e in events
+            if e.kind == "reused"
+        ],
+        "students": [
+            {"seq": e.seq, "kind": e.kind, "cluster": e.cluster, **e.detail}
+            for e in events
+            if e.kind
+            in ("student_trained", "student_activated", "student_rejected", "student_demoted")
         ],
         "drift_checks": sum(e.kind == "drift_check" for e in events),
         "skill_answers_outside_their_family": len(foreign),
