@@ -7,6 +7,9 @@ result is kept beside the assembled models, in ``<models folder>/student-bases/<
 tokenizer with its chat template, and a ``config.json`` with ``architectures`` set and no
 ``quantization_config``, which is also what llama.cpp's LoRA converter needs. A ``source.json``
 ties the folder to the GGUF it came from (size and mtime), so a changed GGUF is converted again.
+Before a conversion is kept, :func:`~self_distill.distill.check.check_base` compares it with
+the GGUF under llama.cpp on rendered prompts of the generated families (token ids, logits); the
+report is kept as ``check.json`` and a base that fails is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from self_distill.paths import data_home, ensure_directory, models_dir
 
 DEFAULT_BASE = "smollm2-135m"
 SOURCE_FILE = "source.json"
+CHECK_FILE = "check.json"
+CHECK_FAMILIES: tuple[str, ...] = ("word_sort", "arith", "email_extract", "date_normalise")
+"""Families whose rendered prompts check a new conversion (two tasks each)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ def prepare_base(name: str = DEFAULT_BASE, cache: Path | None = None) -> Student
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
         _convert(gguf, staging)
+        _check(StudentBase(name, staging, gguf))
         (staging / SOURCE_FILE).write_text(json.dumps(_source_record(gguf), indent=2) + "\n")
         if folder.exists():
             shutil.rmtree(folder)
@@ -106,6 +113,28 @@ def _convert(gguf: Path, out: Path) -> None:
     config = json.loads((out / "config.json").read_text())
     if not config.get("architectures"):
         raise ModelFileError(f"{gguf} gave a config without architectures; cannot export LoRA")
+
+
+def _check(base: StudentBase) -> None:
+    """Refuse a conversion that llama.cpp does not read as the same model; keep the report."""
+    from dataclasses import asdict
+
+    from self_distill.distill.check import check_base
+    from self_distill.distill.prompt import student_prompt
+    from self_distill.tasks.sources import load_tasks
+
+    tokenizer = load_tokenizer(base)
+    prompts = [
+        student_prompt(tokenizer, task.input)
+        for family in CHECK_FAMILIES
+        for task in load_tasks(family, n=2, seed=0)
+    ]
+    report = check_base(base, prompts)
+    (base.folder / CHECK_FILE).write_text(json.dumps(asdict(report), indent=2) + "\n")
+    if not report.passed:
+        raise ModelFileError(
+            f"{base.gguf} did not convert faithfully: {'; '.join(report.problems())}"
+        )
 
 
 def load_tokenizer(base: StudentBase) -> Any:
