@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from self_distill.api import evaluate_model, open_store, run_skill
@@ -40,6 +39,7 @@ from self_distill.distill.train import TrainConfig, train_student
 from self_distill.evaluation import score_answer
 from self_distill.report.artifacts import plot_accuracy_bars, run_dir, write_json, write_manifest
 from self_distill.report.pages import Section, write_report
+from self_distill.report.progress import training_progress
 from self_distill.sandbox import Sandbox
 from self_distill.stats import wilson_interval
 from self_distill.tasks import Task, normalise_text
@@ -155,21 +155,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     base = prepare_base()
     curated.write(out / "curated.jsonl")
     config = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads)
-    with Progress(
-        "training",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        "{task.description}",
-        console=console,
-    ) as progress:
-        bar = progress.add_task("", total=None)
-
-        def on_step(log: Any, total: int) -> None:
-            progress.update(
-                bar, completed=log.step, total=total, description=f"loss {log.loss:.3f}"
-            )
-
+    with training_progress(console) as on_step:
         trained = train_student(curated.examples, adapter, config, base=base, on_step=on_step)
     console.print(f"trained {trained.steps} steps in {trained.seconds:.0f} s ({adapter})")
 

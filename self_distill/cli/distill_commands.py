@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from self_distill.cli.output import console, err_console, print_json
+from self_distill.report.progress import training_progress
 from self_distill.tasks.jsonl import jsonl_text
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -127,22 +127,7 @@ def train(
     from self_distill.distill.train import TrainConfig
 
     config = TrainConfig.from_dict({k: v for k, v in settings.items() if v is not None})
-    with Progress(
-        "training",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        "{task.description}",
-        console=err_console,
-        disable=as_json or not sys.stderr.isatty(),
-    ) as progress:
-        bar = progress.add_task("", total=None)
-
-        def on_step(log: Any, total: int) -> None:
-            progress.update(
-                bar, completed=log.step, total=total, description=f"loss {log.loss:.3f}"
-            )
-
+    with training_progress(err_console, disable=as_json or not sys.stderr.isatty()) as on_step:
         result = train_student(data, out_dir, config=config, base=base, on_step=on_step)
     figures = {**dataclasses.asdict(result), "adapter": str(result.adapter)}
     if as_json:
