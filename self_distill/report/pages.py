@@ -21,7 +21,7 @@ STYLE = (
 
 @dataclass(frozen=True)
 class Section:
-    """A titled table, optionally with a note above it."""
+    """A titled table, optionally with a note above it (no headers: the note alone)."""
 
     title: str
     headers: Sequence[str]
@@ -36,13 +36,18 @@ def cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _markdown_table(section: Section) -> str:
+def markdown_table(section: Section) -> str:
+    """The section's table as Markdown (empty for a note-only section)."""
+    if not section.headers:
+        return ""
     lines = ["| " + " | ".join(section.headers) + " |", "|" + "---|" * len(section.headers)]
     lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in section.rows]
     return "\n".join(lines) + "\n"
 
 
 def _html_table(section: Section) -> str:
+    if not section.headers:
+        return ""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in section.headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(cell(value))}</td>" for value in row) + "</tr>"
@@ -67,7 +72,7 @@ def write_report(
         page.append(f"<img alt='{html.escape(image.stem)}' src='data:image/png;base64,{data}'>")
     for section in sections:
         note = f"{section.note}\n\n" if section.note else ""
-        md.append(f"## {section.title}\n\n{note}{_markdown_table(section)}")
+        md.append(f"## {section.title}\n\n{note}{markdown_table(section)}")
         html_note = f"<p>{html.escape(section.note)}</p>" if section.note else ""
         page.append(f"<h2>{html.escape(section.title)}</h2>{html_note}{_html_table(section)}")
     page.append("</body></html>\n")
