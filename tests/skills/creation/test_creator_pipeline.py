@@ -54,7 +54,12 @@ def test_a_correct_skill_is_accepted_stored_active_and_every_call_is_in_the_ledg
     assert {row.purpose: row.calls for row in usage} == {"create": 2, "repair": 1}
     total = sum(row.input_tokens + row.output_tokens for row in usage)
     assert outcome.result.creation_tokens == total
-    assert outcome.skill.manifest.creation_tokens == total
+    chosen = outcome.result.chosen_candidate
+    assert chosen is not None and 0 < chosen.tokens < total
+    assert outcome.skill.manifest.creation_tokens == chosen.tokens
+    assert outcome.skill.manifest.creation["run_tokens"] == total
+    assert outcome.skill.manifest.creation["prompt"] == chosen.prompt != "seeded"
+    assert outcome.skill.manifest.parent is None
     assert run["status"] == "completed" and run["kind"] == "create"
 
     manifest = json.loads((outcome.skill.path / "manifest.json").read_text())
@@ -75,6 +80,8 @@ def test_a_correct_skill_is_accepted_stored_active_and_every_call_is_in_the_ledg
     unverified = store.get("word-sort@1")
     assert unverified.manifest.status == "rejected" and unverified.verification() is None
     assert unverified.manifest.status_reason.startswith("not verified: failed the shown examples")
+    assert unverified.manifest.creation_tokens == outcome.result.candidates[0].tokens
+    assert unverified.manifest.parent is None, "an independent sample has no parent"
     assert payload["creation_tokens"] == total
     assert [c["outcomes"] for c in payload["candidates"]] == [
         ["wrong", "no_code"],
