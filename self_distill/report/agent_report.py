@@ -7,14 +7,13 @@ baseline arm) the cumulative-token plot shows both arms over the stream.
 
 from __future__ import annotations
 
-import base64
-import html
 from pathlib import Path
 from typing import Any
 
 from self_distill.agent.summary import run_summary
 from self_distill.ledger import Ledger
 from self_distill.ledger.agent_journal import AgentJournal
+from self_distill.report.artifacts import report_table, write_report
 
 
 def cumulative_agent_tokens(ledger: Ledger, run_id: str) -> list[int]:
@@ -67,18 +66,6 @@ def plot_cumulative_tokens(
     return path
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> tuple[str, str]:
-    """The same table as Markdown and as HTML."""
-    md = "| " + " | ".join(headers) + " |\n|" + "---|" * len(headers) + "\n"
-    md += "".join("| " + " | ".join(str(cell) for cell in row) + " |\n" for row in rows)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
-    return md, f"<table><tr>{head}</tr>{body}</table>"
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
@@ -123,7 +110,7 @@ def write_agent_report(
         )
     for key, value in (extra or {}).items():
         headline.append([key, _fmt(value)])
-    sections.append(("Summary", *_table(["figure", "value"], headline)))
+    sections.append(("Summary", *report_table(["figure", "value"], headline)))
     families = sorted(summary["routes_by_family"])
     route_rows = [
         [
@@ -133,7 +120,7 @@ def write_agent_report(
         for family in families
     ]
     sections.append(
-        ("Routes by family", *_table(["family", "skill", "student", "model"], route_rows))
+        ("Routes by family", *report_table(["family", "skill", "student", "model"], route_rows))
     )
     creation_rows = [
         [
@@ -150,7 +137,7 @@ def write_agent_report(
     sections.append(
         (
             "Creations (each failed one's cost included)",
-            *_table(
+            *report_table(
                 [
                     "after task",
                     "cluster",
@@ -165,21 +152,6 @@ def write_agent_report(
         )
     )
     purpose_rows = [[p, t] for p, t in sorted(summary["tokens_by_purpose"].items())]
-    sections.append(("Tokens by purpose", *_table(["purpose", "tokens"], purpose_rows)))
-    image = base64.b64encode(plot.read_bytes()).decode("ascii")
-    md = f"# Agent run {run_id}\n\n![cumulative tokens](tokens.png)\n\n" + "".join(
-        f"## {title}\n\n{table}\n" for title, table, _ in sections
-    )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>agent run "
-        f"{html.escape(run_id)}</title><style>body{{font-family:sans-serif;max-width:60em;"
-        "margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:3px 8px}</style></head><body>"
-        f"<h1>Agent run {html.escape(run_id)}</h1>"
-        f"<img alt='cumulative tokens' src='data:image/png;base64,{image}'>"
-        + "".join(f"<h2>{html.escape(title)}</h2>{table}" for title, _, table in sections)
-        + "</body></html>\n"
-    )
-    (out / "report.md").write_text(md, encoding="utf-8")
-    (out / "report.html").write_text(page, encoding="utf-8")
-    return {"markdown": out / "report.md", "html": out / "report.html", "plot": plot}
+    sections.append(("Tokens by purpose", *report_table(["purpose", "tokens"], purpose_rows)))
+    written = write_report(out, f"Agent run {run_id}", sections, [plot])
+    return {**written, "plot": plot}

@@ -10,6 +10,8 @@ change only when someone passes ``--out results/<experiment>`` on purpose.
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
 import platform
@@ -111,3 +113,48 @@ def plot_accuracy_bars(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def report_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, str]:
+    """The same table as Markdown and as HTML (cells escaped)."""
+    md = "| " + " | ".join(headers) + " |\n|" + "---|" * len(headers) + "\n"
+    md += "".join("| " + " | ".join(str(cell) for cell in row) + " |\n" for row in rows)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return md, f"<table><tr>{head}</tr>{body}</table>"
+
+
+def write_report(
+    out: Path,
+    title: str,
+    sections: Sequence[tuple[str, str, str]],
+    images: Sequence[Path] = (),
+) -> dict[str, Path]:
+    """``report.md`` and a self-contained ``report.html`` (images inlined) in ``out``.
+
+    ``sections`` are ``(heading, markdown, html)``: a table from :func:`report_table`, or text.
+    """
+    pictures_md = "".join(f"![{image.stem}]({image.name})\n\n" for image in images)
+    md = f"# {title}\n\n{pictures_md}" + "".join(
+        f"## {heading}\n\n{body}\n" for heading, body, _ in sections
+    )
+    pictures = "".join(
+        f"<img alt='{html.escape(image.stem)}' src='data:image/png;base64,"
+        f"{base64.b64encode(image.read_bytes()).decode('ascii')}'>"
+        for image in images
+    )
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+        "img{max-width:100%}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>{pictures}"
+        + "".join(f"<h2>{html.escape(heading)}</h2>{body}" for heading, _, body in sections)
+        + "</body></html>\n"
+    )
+    (out / "report.md").write_text(md, encoding="utf-8")
+    (out / "report.html").write_text(page, encoding="utf-8")
+    return {"markdown": out / "report.md", "html": out / "report.html"}
