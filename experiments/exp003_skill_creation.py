@@ -74,11 +74,13 @@ TRIVIALITY_CHECKS = ("cola", "agreement", "meeting_conflict")
 DEFAULT_FAMILIES = (
     *family_names("everyday"),
     *TRIVIALITY_CHECKS,
+    *(f"bbh:{task}" for task in LATM_TASKS[:4]),
     *(name for name in family_names("puzzle") if name not in TRIVIALITY_CHECKS),
-    *(f"bbh:{task}" for task in LATM_TASKS),
+    *(f"bbh:{task}" for task in LATM_TASKS[4:]),
 )
-"""Run order: what the issue must show first (everyday work, the triviality checks), then the
-generated puzzles, then BIG-Bench Hard."""
+"""Run order, most needed first so a run cut short still answers the main questions: everyday
+work, the triviality checks, the BIG-Bench Hard tasks LATM reports, the generated puzzles, then
+LATM's other BIG-Bench Hard variants."""
 QUICK_FAMILIES = "word_sort,agreement"
 
 LATM_PUBLISHED: dict[str, dict[str, Any]] = {

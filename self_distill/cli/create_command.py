@@ -1,6 +1,7 @@
 """``self-distill create --data FILE --model SPEC``: write, verify and store a skill for one family.
 
-Exits 0 whether or not a skill was accepted (the outcome is the output); ``--json`` prints
+Exits 0 when a skill was accepted and 1 when none was (after printing the outcome, and what to
+try next on standard error); ``--json`` prints
 ``{"accepted", "skill_id", "skill_path", "skill_file", "verdict", "creation_tokens",
 "candidates", ...}``; ``skill_id`` (``ID@VERSION``), ``skill_path`` and ``skill_file`` are each
 accepted by ``skills run``, ``sandbox run`` and ``verify``.
@@ -14,6 +15,7 @@ import click
 from rich.markup import escape
 
 from self_distill.api import create_skill
+from self_distill.cli.advice import after_creation
 from self_distill.cli.output import (
     Column,
     allow_missing_layers_option,
@@ -139,6 +141,11 @@ def create(
         print_json(outcome.to_dict())
     else:
         _print_outcome(outcome)
+    if not outcome.result.accepted:
+        err_console.print("no skill accepted; what to try next:")
+        for step in after_creation(outcome, data_path):
+            err_console.print(f"  - {escape(step)}", soft_wrap=True)
+        raise click.exceptions.Exit(1)
 
 
 def _show_attempt(candidate: int, attempt: Attempt) -> None:

@@ -267,15 +267,21 @@ def _store(outcome: CreationOutcome, store: SkillStore) -> CreationOutcome:
     return replace(outcome, stored=tuple(stored), skill=chosen)
 
 
+def verdict_status(verdict: Verdict) -> tuple[SkillStatus, str]:
+    """The store status a verdict gives a skill, and the reason recorded with it: the same for
+    a created candidate and for code added by hand (``skills add``)."""
+    if verdict.accepted:
+        return "active", "accepted by the verifier"
+    return "rejected", "rejected: " + ", ".join(verdict.reasons)
+
+
 def _status(candidate: CandidateRecord) -> tuple[SkillStatus, str]:
     verdict = candidate.verdict
     if verdict is None:
         best = candidate.best
         detail = best.detail if best else "no code"
         return "rejected", f"not verified: failed the shown examples ({detail})"
-    if verdict.accepted:
-        return "active", "accepted by the verifier"
-    return "rejected", "rejected: " + ", ".join(verdict.reasons)
+    return verdict_status(verdict)
 
 
 def _draft(outcome: CreationOutcome, candidate: CandidateRecord) -> SkillManifest:
