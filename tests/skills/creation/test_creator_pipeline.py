@@ -136,3 +136,30 @@ def test_a_model_that_never_writes_code_leaves_nothing_stored(tmp_path: Path) ->
     assert outcome.skill is None and outcome.stored == ()
     assert outcome.to_dict()["verdict"] is None
     assert store.scan().skills == ()
+
+
+def test_a_verified_skill_of_another_family_is_a_demonstration_and_its_own_family_is_not(
+    tmp_path: Path,
+) -> None:
+    """The store slot of the portfolio: an active skill's code answers its own shown examples
+    in the prompt; a skill of the family being created is left out (its examples may be this
+    creation's held-out ones)."""
+    store = SkillStore(tmp_path / "store")
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        first = run_creation(
+            pipeline_request(candidates=1), ScriptedFakeModel([SORT_SKILL_REPLY]), ledger, store
+        )
+        assert first.result.accepted
+        again = ScriptedFakeModel([CONSTANT_SKILL])
+        same = run_creation(pipeline_request(candidates=3), again, ledger, store)
+        assert "store:" not in " ".join(c.prompt for c in same.result.candidates)
+
+        other = pipeline_request(candidates=3)
+        other = CreationRequest(**{**other.__dict__, "skill_id": "sorter", "family": "sorter"})
+        model = ScriptedFakeModel([CONSTANT_SKILL])
+        outcome = run_creation(other, model, ledger, store)
+    prompts_used = [c.prompt for c in outcome.result.candidates]
+    assert prompts_used[2] == f"store:{first.skill.ref}"  # type: ignore[union-attr]
+    demo_reply = model.calls[2][2]["content"]
+    assert first.result.code is not None and first.result.code.strip() in demo_reply
+    assert outcome.skill is not None and outcome.skill.manifest.creation["prompt"] in prompts_used
