@@ -90,9 +90,7 @@ class SkillCreator:
         self.demonstrations = tuple(demonstrations)
         self.compose = compose
         self._spent = 0
-        self._input_tokens = 0
-        self._input_chars = 0
-        self._last_output = 0
+        self._tokens_per_char = 0.0
 
     def create(
         self, shown: Sequence[Labelled], verify: Verify, seeded: Sequence[str] = ()
@@ -108,7 +106,7 @@ class SkillCreator:
         """
         if not shown:
             raise ConfigError("skill creation needs at least one shown example")
-        self._spent = self._input_tokens = self._input_chars = self._last_output = 0
+        self._spent, self._tokens_per_char = 0, 0.0
         verdicts: dict[str, Verdict] = {}
 
         def judge(code: str) -> Verdict:
@@ -164,14 +162,15 @@ class SkillCreator:
         return CreationResult(tuple(records), chosen, stop_reason, self.budget)
 
     def _budget_spent(self, messages: Sequence[Message]) -> bool:
-        """True when a call with ``messages`` would likely overrun the budget: its input priced
-        at the tokens per character seen so far (the portfolio's prompts differ in length), its
-        output like the last reply's. The first call always runs."""
+        """True when a call with ``messages`` could overrun the budget: its input priced at the
+        most tokens per character any call has cost (the portfolio's prompts differ in length),
+        its output at the per-call limit, so the budget is a cap, not a target. The first call
+        always runs."""
         limit = self.budget.token_budget
-        if limit is None or not self._input_chars:
+        if limit is None or not self._tokens_per_char:
             return False
         chars = sum(len(message["content"]) for message in messages)
-        estimate = chars * self._input_tokens / self._input_chars + self._last_output
+        estimate = chars * self._tokens_per_char + self.budget.max_tokens_per_call
         return self._spent + estimate > limit
 
     def _seeded(
@@ -259,9 +258,8 @@ class SkillCreator:
         except ModelError as error:
             return Attempt(**call, outcome="model_error", detail=str(error))
         self._spent += completion.input_tokens + completion.output_tokens
-        self._input_tokens += completion.input_tokens
-        self._input_chars += sum(len(message["content"]) for message in messages)
-        self._last_output = completion.output_tokens
+        chars = max(sum(len(message["content"]) for message in messages), 1)
+        self._tokens_per_char = max(self._tokens_per_char, completion.input_tokens / chars)
         usage = {
             "input_tokens": completion.input_tokens,
             "output_tokens": completion.output_tokens,

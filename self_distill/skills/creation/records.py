@@ -27,9 +27,10 @@ class CreationBudget:
     candidates: independent samples of the first prompt, each with its own seed.
     repair_rounds: repair prompts per candidate while it still fails a shown example.
     max_tokens_per_call: generation limit of each model call.
-    token_budget: start no call that would likely overrun this many tokens (input + output),
-        judging a call's cost by the previous one; the first call always runs. None means no
-        limit beyond candidates and rounds.
+    token_budget: start no call that could overrun this many tokens (input + output): its
+        input priced at the most tokens per character seen, its output at
+        ``max_tokens_per_call``; the first call always runs. None means no limit beyond
+        candidates and rounds.
     first_temperature / temperature: sampling temperature of a prompt's first candidate / of
         its later ones; a low first temperature gets the model's most likely program for each
         prompt of the portfolio, the rest add variety.
