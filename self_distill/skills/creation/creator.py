@@ -60,6 +60,9 @@ from self_distill.tasks import scorer_for
 FATAL_MODEL_ERRORS = (ModelUnavailableError, ModelAuthError, UnknownModelSpecError, ModelFileError)
 """Model errors that no retry with another seed can cure; they end the creation at once."""
 
+INPUT_MARGIN = 1.25
+"""How much denser than any call so far a prompt's tokens may be, for the budget check."""
+
 Verify = Callable[[str], Verdict]
 Progress = Callable[[int, Attempt], None]
 """Called with the candidate index after every attempt (for progress displays)."""
@@ -163,14 +166,15 @@ class SkillCreator:
 
     def _budget_spent(self, messages: Sequence[Message]) -> bool:
         """True when a call with ``messages`` could overrun the budget: its input priced at the
-        most tokens per character any call has cost (the portfolio's prompts differ in length),
-        its output at the per-call limit, so the budget is a cap, not a target. The first call
-        always runs."""
+        most tokens per character any call has cost, plus :data:`INPUT_MARGIN` (code in a repair
+        prompt tokenizes denser than prose: exp003 saw 0.25 and 0.29 tokens per character in
+        one creation), its output at the per-call limit. The budget is meant as a cap, not a
+        target; the first call always runs."""
         limit = self.budget.token_budget
         if limit is None or not self._tokens_per_char:
             return False
         chars = sum(len(message["content"]) for message in messages)
-        estimate = chars * self._tokens_per_char + self.budget.max_tokens_per_call
+        estimate = chars * self._tokens_per_char * INPUT_MARGIN + self.budget.max_tokens_per_call
         return self._spent + estimate > limit
 
     def _seeded(

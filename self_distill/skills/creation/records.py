@@ -28,7 +28,7 @@ class CreationBudget:
     repair_rounds: repair prompts per candidate while it still fails a shown example.
     max_tokens_per_call: generation limit of each model call.
     token_budget: start no call that could overrun this many tokens (input + output): its
-        input priced at the most tokens per character seen, its output at
+        input priced at the most tokens per character seen (with a margin), its output at
         ``max_tokens_per_call``; the first call always runs. None means no limit beyond
         candidates and rounds.
     first_temperature / temperature: sampling temperature of a prompt's first candidate / of
