@@ -351,6 +351,7 @@ def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "accepted": sum(row["accepted"] for row in rows),
         "families": len(rows),
         "creation_tokens": sum(row["creation_tokens"] for row in rows),
+        "max_family_tokens": max((row["creation_tokens"] for row in rows), default=0),
         "fresh_samples": fresh,
         "repairs": repairs,
         "chains": {
@@ -478,7 +479,8 @@ def _use(figures: dict[str, Any], gained: str) -> list[Any]:
 def print_summary(document: dict[str, Any], console: Console) -> None:
     total = document["totals"]
     console.print(
-        f"{total['accepted']}/{total['families']} accepted, {total['creation_tokens']} tokens; "
+        f"{total['accepted']}/{total['families']} accepted, {total['creation_tokens']} tokens "
+        f"(at most {total['max_family_tokens']} in one family); "
         f"by kind {total['by_kind']}; trivial accepted: {total['trivial_accepted'] or 'none'}",
         highlight=False,
     )

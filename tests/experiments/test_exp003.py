@@ -36,6 +36,7 @@ def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_report_and_mani
     assert rows["word_sort"]["prompts"][rows["word_sort"]["chosen_prompt"]]["accepted"] == 1
     assert document["totals"]["accepted"] == 1 and document["complete"] is True
     assert document["totals"]["trivial_accepted"] == []
+    assert 0 < document["totals"]["max_family_tokens"] <= settings.token_budget
     assert document["totals"]["repairs"], "agreement's failing candidates were repaired"
 
     saved = json.loads((out / "results.json").read_text())
