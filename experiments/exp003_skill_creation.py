@@ -269,10 +269,13 @@ def run(
     generator: TextGenerator | None = None,
     store_root: Path | None = None,
     console: Console | None = None,
+    report_only: bool = False,
 ) -> dict[str, Any]:
     """Run (or resume) the experiment into ``out``; returns the results document.
 
     ``generator`` replaces the model named by ``settings.model`` (tests pass a scripted one).
+    ``report_only`` rewrites the outputs from the families already finished and runs none (a
+    run stopped at a deadline is reported as partial).
     """
     console = console or Console(width=150)
     generator = generator or load_model(settings.model)
@@ -288,6 +291,8 @@ def run(
             if path.is_file():
                 rows.append(json.loads(path.read_text(encoding="utf-8")))
                 console.print(f"{family}: done before, kept")
+                continue
+            if report_only:
                 continue
             started = time.perf_counter()
             data = family_data(family, settings)
@@ -546,7 +551,7 @@ def _latm_note() -> str:
     )
 
 
-def parse_settings(argv: list[str] | None) -> tuple[Settings, Path | None]:
+def parse_settings(argv: list[str] | None) -> tuple[Settings, Path | None, bool]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL, help="creator model spec")
     parser.add_argument("--families", default=None, help="comma-separated families")
@@ -561,6 +566,11 @@ def parse_settings(argv: list[str] | None) -> tuple[Settings, Path | None]:
     parser.add_argument("--candidates", type=int, default=50, help="cap on candidates")
     parser.add_argument("--fresh", type=int, default=100, help="fresh-sample tasks per family")
     parser.add_argument("--quick", action="store_true", help="tiny run for CI")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the outputs from the finished families; run no new one",
+    )
     parser.add_argument(
         "--out", type=Path, default=None, help="results folder (default: a new run folder)"
     )
@@ -590,12 +600,12 @@ def parse_settings(argv: list[str] | None) -> tuple[Settings, Path | None]:
             max_tokens_per_call=min(args.max_tokens, 200),
             fresh_n=min(args.fresh, 30),
         )
-    return settings, args.out
+    return settings, args.out, args.report_only
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings, out = parse_settings(argv)
-    run(settings, run_dir("exp003", out))
+    settings, out, report_only = parse_settings(argv)
+    run(settings, run_dir("exp003", out), report_only=report_only)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_report_and_mani
     tmp_path: Path,
 ) -> None:
     exp003 = load_experiment("exp003")
-    settings, _ = exp003.parse_settings(["--quick", "--families", "word_sort,agreement"])
+    settings, _, _ = exp003.parse_settings(["--quick", "--families", "word_sort,agreement"])
     out = tmp_path / "out"
     out.mkdir()
     document = exp003.run(
@@ -52,18 +52,23 @@ def test_quick_run_with_a_scripted_coder_writes_tables_json_plot_report_and_mani
 
 def test_a_rerun_keeps_finished_families_and_makes_no_model_call(tmp_path: Path) -> None:
     exp003 = load_experiment("exp003")
-    settings, _ = exp003.parse_settings(["--quick", "--families", "word_sort"])
+    settings, _, _ = exp003.parse_settings(["--quick", "--families", "word_sort"])
     first = exp003.run(
         settings, tmp_path, generator=ScriptedFakeModel([SORT_SKILL_REPLY]), store_root=tmp_path
     )
     silent = ScriptedFakeModel([SORT_SKILL_REPLY])
     again = exp003.run(settings, tmp_path, generator=silent, store_root=tmp_path / "s")
     assert silent.calls == [] and again["families"] == first["families"]
+    more, _, _ = exp003.parse_settings(["--quick", "--families", "word_sort,agreement"])
+    partial = exp003.run(more, tmp_path, generator=silent, store_root=tmp_path, report_only=True)
+    assert silent.calls == [] and partial["complete"] is False
+    assert [row["family"] for row in partial["families"]] == ["word_sort"]
+    assert "PARTIAL" in (tmp_path / "report.md").read_text()
 
 
 def test_results_hold_no_example_text(tmp_path: Path) -> None:
     exp003 = load_experiment("exp003")
-    settings, _ = exp003.parse_settings(["--quick", "--families", "word_sort"])
+    settings, _, _ = exp003.parse_settings(["--quick", "--families", "word_sort"])
     document = exp003.run(
         settings,
         tmp_path,
