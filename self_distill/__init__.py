@@ -1,10 +1,11 @@
 """self-distill: turn recurring LLM work into verified code and small local models.
 
 The Python API (:mod:`self_distill.api`) is re-exported here: ``load_model``, ``load_tasks``,
-``cluster_tasks``, ``create_skill``, ``verify_skill``, ``skill_file``, ``run_skill``,
-``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer``, ``read_stream``,
-``rlm_answer``, and for students ``curate_dataset``, ``train_student``, ``evaluate_student``.
-It is imported on first use, so ``import self_distill`` (and the CLI's ``--help``) stays fast.
+``cluster_tasks``, ``create_skill``, ``add_skill``, ``verify_skill``, ``skill_file``,
+``run_skill``, ``open_store``, ``open_ledger``, ``evaluate_model``, ``run_agent``, ``answer``,
+``read_stream``, ``rlm_answer``, and for students ``curate_dataset``, ``train_student``,
+``evaluate_student``. It is imported on first use, so ``import self_distill`` (and the CLI's
+``--help``) stays fast.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 _API_NAMES = frozenset(
     {
+        "add_skill",
         "answer",
         "read_stream",
         "run_agent",

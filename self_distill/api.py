@@ -33,11 +33,17 @@ from self_distill.sandbox import Sandbox
 from self_distill.skills.contract import ENTRY_POINT
 from self_distill.skills.creation.creator import Progress
 from self_distill.skills.creation.records import CreationBudget
-from self_distill.skills.creation.run import CreationOutcome, CreationRequest, run_creation
+from self_distill.skills.creation.run import (
+    CreationOutcome,
+    CreationRequest,
+    run_creation,
+    verdict_status,
+)
 from self_distill.skills.examples import DEFAULT_SHOWN, SkillData, load_skill_data
-from self_distill.skills.store.manifest import check_skill_id, slugify
-from self_distill.skills.store.skill_store import CODE_FILE, SkillStore
+from self_distill.skills.store.manifest import SkillManifest, check_skill_id, slugify
+from self_distill.skills.store.skill_store import CODE_FILE, SkillStore, StoredSkill
 from self_distill.skills.verification.config import VerifierConfig
+from self_distill.skills.verification.record import VerificationRecord
 from self_distill.skills.verification.verdict import Verdict
 from self_distill.skills.verification.verifier import verify_skill as _verify_code
 from self_distill.tasks import ONEOFF_FAMILY, Task, load_jsonl, load_tasks
@@ -165,6 +171,79 @@ def create_skill(
             request, generator, opened, skills, sandbox_options=options, progress=progress
         )
     return replace(outcome, data=split.describe())
+
+
+HAND_WRITTEN = "hand-written"
+"""The ``creator_model`` and ``prompt_version`` of a skill added with :func:`add_skill`."""
+
+
+def add_skill(
+    skill: str | Path,
+    data: TaskData | SkillData,
+    *,
+    skill_id: str | None = None,
+    family: str | None = None,
+    parent: str | None = None,
+    seed: int = 0,
+    n_shown: int = DEFAULT_SHOWN,
+    max_heldout: int | None = 200,
+    difficulty: str = "medium",
+    store: SkillStore | str | Path | None = None,
+    allow_missing_layers: bool = False,
+    settings: Settings | None = None,
+) -> StoredSkill:
+    """Verify hand-written or hand-fixed code exactly as :func:`create_skill` verifies a created
+    candidate, and store it with the status the verdict gives (``active`` or ``rejected``).
+
+    The split (``data``, ``seed``, ``n_shown``, ``max_heldout``, ``difficulty``) and the
+    verifier's settings are create's defaults, so a skill fixed from a rejected candidate is
+    judged on the same held-out examples its original was. ``parent`` names the stored version
+    it was fixed from. Its creation cost 0 model tokens. The verdict is the stored version's
+    ``verification()``.
+    """
+    settings = settings or load_settings()
+    split = _split(
+        data,
+        family=family,
+        n_shown=n_shown,
+        max_heldout=max_heldout,
+        seed=seed,
+        difficulty=difficulty,
+    )
+    code = read_skill_code(skill)
+    skills = store if isinstance(store, SkillStore) else open_store(store, settings=settings)
+    if parent is not None:
+        parent = skills.get(parent).ref
+    verdict = verify_skill(code, split, seed=seed, allow_missing_layers=allow_missing_layers)
+    status, reason = verdict_status(verdict)
+    draft = SkillManifest(
+        id=check_skill_id(skill_id) if skill_id else slugify(split.family),
+        version=1,
+        status=status,
+        creator_model=HAND_WRITTEN,
+        prompt_version=HAND_WRITTEN,
+        prompt_hash="",
+        creation_tokens=0,
+        created_at="",
+        updated_at="",
+        family=split.family,
+        answer_format=split.answer_format,
+        seed=seed,
+        status_reason=reason,
+        creation={
+            "source": None if skill == code else str(skill),
+            "n_shown": len(split.shown),
+            "n_heldout": len(split.heldout),
+            "data": split.describe(),
+        },
+    )
+    return skills.add(
+        draft,
+        code,
+        verification=VerificationRecord.now(verdict, split.answer_format),
+        examples=split.with_splits(),
+        parent=parent,
+    )
 
 
 def skill_file(

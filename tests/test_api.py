@@ -43,7 +43,12 @@ def test_the_readme_example_runs_end_to_end_on_the_embedded_models(
     assert isinstance(outcome, sd.api.CreationOutcome)
     assert outcome.result.accepted and outcome.skill is not None
     assert outcome.model == "embedded:qwen2.5-coder-1.5b"
-    assert [skill.ref for skill in sd.open_store().active()] == [outcome.skill.ref]
+    kept = namespace["kept"]
+    assert isinstance(kept, sd.api.StoredSkill) and kept.manifest.status == "active"
+    verdict = kept.verification().verdict  # type: ignore[union-attr]
+    assert verdict.heldout_accuracy == outcome.result.verdict.heldout_accuracy
+    active = sorted(skill.ref for skill in sd.open_store().active())
+    assert active == sorted([outcome.skill.ref, kept.ref])
     baseline = namespace["baseline"]
     assert isinstance(baseline, sd.api.ModelEvaluation) and baseline.families[0].n == 8
     with sd.open_ledger() as ledger:
@@ -125,3 +130,21 @@ def test_the_package_re_exports_the_api_lazily() -> None:
     assert sd.open_store("somewhere").root == Path("somewhere")
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = sd.nothing  # type: ignore[attr-defined]
+
+
+def test_add_skill_keeps_a_created_skill_on_the_same_split_with_the_same_verdict(
+    tmp_path: Path,
+) -> None:
+    tasks = generate("word_sort", 60, seed=5)
+    store = tmp_path / "store"
+    outcome = sd.create_skill(
+        tasks, model=ScriptedFakeModel([SORT_SKILL_REPLY]), store=store, candidates=1
+    )
+    assert outcome.skill is not None and outcome.result.verdict is not None
+    kept = sd.add_skill(outcome.skill.path / "skill.py", tasks, skill_id="kept", store=store)
+    verdict = kept.verification().verdict  # type: ignore[union-attr]
+    assert same_judgement(verdict, outcome.result.verdict)
+    assert kept.manifest.status == "active" and kept.manifest.creation_tokens == 0
+    constant = sd.add_skill("def solve(text):\n    return 'a'\n", tasks, store=store)
+    assert constant.manifest.status == "rejected" and constant.ref == "word_sort@2"
+    assert sd.open_store(store).get("word_sort").ref == outcome.skill.ref

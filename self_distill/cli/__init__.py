@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="self-distill", standalone_mode=False)
+        status = cli.main(args=args, prog_name="self-distill", standalone_mode=False)
     except SelfDistillError as error:
         if debug:
             raise
@@ -78,3 +78,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as exit_request:
         sys.exit(exit_request.exit_code)
+    if isinstance(status, int) and status:
+        sys.exit(status)  # click returns, not raises, a command's Exit without standalone mode

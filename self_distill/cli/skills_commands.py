@@ -1,4 +1,4 @@
-"""``self-distill skills list|show|run|retire|reverify``: the versioned skill library on disk.
+"""``self-distill skills list|show|run|add|retire|reverify``: the versioned skill library on disk.
 
 A skill is named ``ID`` (its active version, else its newest) or ``ID@VERSION``; ``show`` and
 ``run`` also take a version folder or a ``.py`` file. The store is ``skills/`` in the data home
@@ -7,6 +7,7 @@ unless ``--store`` or the ``skills_store`` setting names another, the same from 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,7 +15,8 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.text import Text
 
-from self_distill.api import run_skill, skill_file
+from self_distill.api import add_skill, run_skill, skill_file
+from self_distill.cli.advice import after_rejected_skill
 from self_distill.cli.output import (
     Column,
     allow_missing_layers_option,
@@ -210,6 +212,85 @@ def run(
     else:
         err_console.print(f"[red]skill failed:[/red] {escape(str(result['error']))}")
     if not result["ok"]:
+        raise click.exceptions.Exit(1)
+
+
+@skills.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled tasks, as for `create` (.jsonl, BBH .json, CoLA .tsv).",
+)
+@click.option("--id", "skill_id", default=None, help="Skill id (default: from the family).")
+@click.option("--parent", default=None, help="The stored version this code was fixed from.")
+@click.option("--family", default=None, help="Pick one family from a file holding several.")
+@click.option("--seed", default=0, show_default=True, help="Seeds the split, as for `create`.")
+@click.option("--shown", "n_shown", default=16, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--heldout", "max_heldout", default=200, show_default=True, type=click.IntRange(1, 100_000)
+)
+@allow_missing_layers_option
+@_STORE_OPTION
+@_JSON_OPTION
+def add(
+    file: Path,
+    data_path: Path,
+    skill_id: str | None,
+    parent: str | None,
+    family: str | None,
+    seed: int,
+    n_shown: int,
+    max_heldout: int,
+    allow_missing_layers: bool,
+    store_path: str | None,
+    as_json: bool,
+) -> None:
+    """Verify a hand-written or hand-fixed skill FILE exactly as `create` verifies a candidate
+    (same split for the same --seed/--shown/--heldout, same checks) and store it: active when
+    accepted, rejected otherwise. Exits 1 when it is rejected."""
+    stored = add_skill(
+        file,
+        data_path,
+        skill_id=skill_id,
+        family=family,
+        parent=parent,
+        seed=seed,
+        n_shown=n_shown,
+        max_heldout=max_heldout,
+        store=_store(store_path),
+        allow_missing_layers=allow_missing_layers,
+    )
+    record = stored.verification()
+    assert record is not None
+    verdict = record.verdict
+    if as_json:
+        print_json(
+            {
+                "skill_id": stored.ref,
+                "status": stored.manifest.status,
+                "skill_path": str(stored.path),
+                "parent": stored.manifest.parent,
+                "verdict": verdict.to_dict(),
+            }
+        )
+    else:
+        colour = "green" if verdict.accepted else "red"
+        console.print(
+            f"[{colour}]{stored.manifest.status.upper()}[/{colour}] {escape(stored.ref)}: "
+            f"held-out accuracy {_accuracy_text(verdict.to_dict())} on n={verdict.n_heldout}; "
+            f"best constant answer {_share(verdict.baseline_accuracy)}"
+            + (f"; reasons: {', '.join(verdict.reasons)}" if verdict.reasons else ""),
+            soft_wrap=True,
+        )
+        console.print(f"stored at {stored.path}", soft_wrap=True, markup=False, highlight=False)
+        if not verdict.accepted:
+            err_console.print("what to try next:")
+            for step in after_rejected_skill(verdict, file, data_path):
+                err_console.print(f"  - {escape(step)}", soft_wrap=True)
+    if not verdict.accepted:
         raise click.exceptions.Exit(1)
 
 

@@ -76,7 +76,9 @@ def test_create_keeps_the_files_own_split_and_reports_rejections(tmp_path: Path)
             "sorter",
             "--json",
         )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, "no skill accepted"
+    assert "more candidates: --candidates 12" in result.stderr
+    assert "skills add fixed.py" in result.stderr and "--parent sorter@" in result.stderr
     payload = json.loads(result.stdout)
     assert payload["accepted"] is False and payload["skill_id"] == "sorter@1"
     assert payload["verdict"]["n_shown"] == 5 and payload["verdict"]["n_heldout"] == 25

@@ -249,8 +249,9 @@ def test_exported_cluster_files_need_only_labels_for_create(tmp_path: Path) -> N
         labelled = "".join(json.dumps({**r, "target": targets[r["id"]]}) + "\n" for r in rows)
         first.write_text(labelled)
         created = run_cli(*create, "--json", env=env)
-    assert created.returncode == 0, created.stderr
+    assert created.returncode == 1, "a constant is rejected, and create says so by its status"
     outcome = json.loads(created.stdout)
+    assert outcome["accepted"] is False and "what to try next" in created.stderr
     assert outcome["request"]["family"] == rows[0]["family"]
     assert outcome["stored"] and outcome["verdict"] is not None
 

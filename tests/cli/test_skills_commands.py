@@ -59,7 +59,7 @@ def test_list_table_and_show(store: Path) -> None:
     code, out, err = skills(store, "show", "word-sort", "--json")
     assert code == 0, err
     shown = json.loads(out)
-    assert shown["manifest"]["version"] == 2 and shown["manifest"]["parent"] == "word-sort@1"
+    assert shown["manifest"]["version"] == 2 and shown["manifest"]["parent"] is None
     assert shown["verification"]["verdict"]["accepted"] is True
     assert "def solve" in shown["code"]
     code, out, _ = skills(store, "show", "word-sort@1")
@@ -125,3 +125,103 @@ def test_reverify_reads_examples_with_unicode_line_separators(store: Path) -> No
     code, out, err = skills(store, "reverify", "word-sort@2", "--json")
     assert code == 0, err
     assert '"accepted": true' in out
+
+
+CRASHING_EMAIL_SKILL = """import re
+
+
+def solve(text: str) -> str:
+    # The data is the text after the last ':' or newline (copied from a demonstration).
+    data = re.split(r"[:\\n]", text)[-1]
+    return re.search(r"[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+", data).group(0).lower()
+"""
+FIXED_EMAIL_SKILL = CRASHING_EMAIL_SKILL.replace(", data)", ", text)")
+
+
+def email_rows(n: int = 60) -> list[dict[str, str]]:
+    """Email-extraction tasks in four layouts; in two the address is not on the last line."""
+    layouts = (
+        "Extract the email address from: please write to {a} today",
+        "What is the sender's address?\nFrom: {a}\nSubject: invoice {i}",
+        "Which email does this give?\nThanks,\nSam\n{a}",
+        "Reply with the address only.\nCc: {a}\nHello team, see you at {i} pm",
+    )
+    rows = []
+    for i in range(n):
+        address = f"user{i}.x@domain{i % 7}.example.com"
+        text = layouts[i % len(layouts)].format(a=address.upper() if i % 5 == 0 else address, i=i)
+        rows.append({"input": text, "target": address, "family": "emails"})
+    return rows
+
+
+def test_skills_add_rejects_a_crashing_skill_and_keeps_its_fix_active_and_routed_to(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "emails.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in email_rows()))
+    crashing, fixed = tmp_path / "crashing.py", tmp_path / "fixed.py"
+    crashing.write_text(CRASHING_EMAIL_SKILL)
+    fixed.write_text(FIXED_EMAIL_SKILL)
+    store = tmp_path / "store"
+
+    rejected = run_cli(
+        "skills", "add", str(crashing), "--data", str(data), "--id", "email", "--store", str(store)
+    )
+    assert rejected.returncode == 1
+    assert "REJECTED email@1" in rejected.stdout and "crash" in rejected.stdout
+    assert "what to try next" in rejected.stderr and "self-distill verify" in rejected.stderr
+
+    accepted = run_cli(
+        "skills",
+        "add",
+        str(fixed),
+        "--data",
+        str(data),
+        "--id",
+        "email",
+        "--parent",
+        "email@1",
+        "--store",
+        str(store),
+        "--json",
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    payload = json.loads(accepted.stdout)
+    assert payload["skill_id"] == "email@2" and payload["status"] == "active"
+    assert payload["parent"] == "email@1" and payload["verdict"]["heldout_accuracy"] == 1.0
+    assert payload["verdict"]["n_shown"] == 16 and payload["verdict"]["n_heldout"] == 44
+
+    skills_store = SkillStore(store)
+    assert skills_store.get("email@1").manifest.status == "rejected"
+    routed = skills_store.get("email")
+    assert routed.ref == "email@2" and routed.manifest.creator_model == "hand-written"
+    assert routed.manifest.creation_tokens == 0
+    answer = run_cli(
+        "skills",
+        "run",
+        "email",
+        "--input",
+        "Who sent it?\nFrom: Ann@Shop.io\nSubject: hi",
+        "--store",
+        str(store),
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "ann@shop.io"
+    failing = run_cli(
+        "skills", "run", "email@1", "--input", "no address\nhere", "--store", str(store)
+    )
+    assert failing.returncode == 1 and "skill failed" in failing.stderr
+
+
+def test_skills_add_judges_on_the_split_create_uses(tmp_path: Path) -> None:
+    """The same data and seed give `skills add` the held-out examples a creation would get."""
+    from self_distill.api import add_skill
+    from self_distill.skills.examples import load_skill_data
+
+    data = tmp_path / "emails.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in email_rows()))
+    stored = add_skill(FIXED_EMAIL_SKILL, data, seed=3, store=tmp_path / "store")
+    split = load_skill_data(data, n_shown=16, max_heldout=200, seed=3)
+    kept = [(e.input, s) for e, s in stored.examples()]
+    assert kept == [(e.input, s) for e, s in split.with_splits()]
+    assert stored.manifest.id == "emails" and stored.manifest.parent is None

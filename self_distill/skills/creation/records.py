@@ -15,6 +15,9 @@ from self_distill.skills.creation import prompts
 from self_distill.skills.verification.verdict import Verdict
 
 Outcome = Literal["passed", "wrong", "error", "no_code", "model_error"]
+FailureKind = Literal["crash", "no_answer", "wrong"]
+"""Why code that ran failed the shown examples, for repair: it raised or did not load
+(``crash``), it answered nothing ("") on some phrasing (``no_answer``), or it answered wrongly."""
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,13 @@ class CreationBudget:
     candidates: independent samples of the first prompt, each with its own seed.
     repair_rounds: repair prompts per candidate while it still fails a shown example.
     max_tokens_per_call: generation limit of each model call.
-    token_budget: start no call that would likely overrun this many tokens (input + output),
-        judging a call's cost by the previous one; the first call always runs. None means no
-        limit beyond candidates and rounds.
-    first_temperature / temperature: sampling temperature of candidate 0 / of the others; a low
-        first temperature gets the model's most likely program, the rest add variety.
+    token_budget: start no call that could overrun this many tokens (input + output): its
+        input priced at the most tokens per character seen (with a margin), its output at
+        ``max_tokens_per_call``; the first call always runs. None means no limit beyond
+        candidates and rounds.
+    first_temperature / temperature: sampling temperature of a prompt's first candidate / of
+        its later ones; a low first temperature gets the model's most likely program for each
+        prompt of the portfolio, the rest add variety.
     prompt_examples: shown examples written into the prompt (all shown examples are tested).
     seed: base seed; call ``(candidate k, round r)`` uses ``seed + 1000 k + r``, so calls never
         share a response-cache entry and two strategies with the same seed share their first
@@ -67,8 +72,9 @@ class CreationBudget:
     def seed_for(self, candidate: int, round_: int) -> int:
         return self.seed + 1000 * candidate + round_
 
-    def temperature_for(self, candidate: int) -> float:
-        return self.first_temperature if candidate == 0 else self.temperature
+    def temperature_for(self, repeat: int) -> float:
+        """The temperature of a prompt's ``repeat``-th candidate (0 for its first)."""
+        return self.first_temperature if repeat == 0 else self.temperature
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,8 +110,10 @@ class Attempt:
     outcome: ``passed`` (every shown example right), ``wrong`` (ran, some answers wrong),
     ``error`` (did not load, or raised on some example), ``no_code`` (the reply held no code),
     ``model_error`` (the model call itself failed). ``detail`` says what went wrong in words;
-    ``failures`` holds up to three wrong shown examples for the repair prompt;
-    ``added_imports`` the import lines the creator put in front of the model's code.
+    ``shown_answered`` counts the shown examples it answered with non-empty text;
+    ``failures`` holds up to three wrong shown examples for the repair prompt, ``unanswered`` up
+    to three the code answered with nothing; ``added_imports`` the import lines the creator put
+    in front of the model's code.
     """
 
     purpose: Literal["create", "repair"]
@@ -120,15 +128,26 @@ class Attempt:
     extraction: str = "none"
     added_imports: tuple[str, ...] = ()
     shown_correct: int = 0
+    shown_answered: int = 0
     shown_total: int = 0
     detail: str = ""
     code: str | None = None
     failures: tuple[prompts.ShownFailure, ...] = ()
+    unanswered: tuple[prompts.ShownFailure, ...] = ()
     reply: str = ""
 
     @property
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+    @property
+    def failure_kind(self) -> FailureKind | None:
+        """The repair this attempt needs; None when it passed or has no code to repair."""
+        if self.outcome == "error" and self.code is not None:
+            return "crash"
+        if self.outcome != "wrong":
+            return None
+        return "no_answer" if self.unanswered else "wrong"
 
     def to_dict(self) -> dict[str, Any]:
         """Everything but the raw reply (the extracted code and the failures stay)."""
@@ -139,11 +158,18 @@ class Attempt:
 
 @dataclass(frozen=True)
 class CandidateRecord:
-    """A candidate's attempts (the first sample, then repairs) and its verdict, if verified."""
+    """A candidate's attempts (the first sample, then repairs) and its verdict, if verified.
+
+    ``prompt`` names the prompt that produced it (``demo:<name>``, ``store:<ref>``, ``none``,
+    ``seeded`` for code from another source, ``composition`` for a chain of other candidates,
+    whose indices are ``components``).
+    """
 
     index: int
     attempts: tuple[Attempt, ...]
     verdict: Verdict | None = None
+    prompt: str = "seeded"
+    components: tuple[int, ...] = ()
 
     @property
     def best(self) -> Attempt | None:
@@ -180,6 +206,8 @@ class CandidateRecord:
         verdict = self.verdict
         return CandidateSummary(
             index=self.index,
+            prompt=self.prompt,
+            components=self.components,
             outcomes=tuple(a.outcome for a in self.attempts),
             passed_shown=self.passed_shown,
             shown_correct=self.best_shown_correct,
@@ -204,6 +232,8 @@ class CandidateSummary:
     """
 
     index: int
+    prompt: str
+    components: tuple[int, ...]
     outcomes: tuple[str, ...]
     passed_shown: bool
     shown_correct: int
@@ -217,7 +247,12 @@ class CandidateSummary:
 
     def to_dict(self) -> dict[str, Any]:
         values = asdict(self)
-        return {**values, "outcomes": list(self.outcomes), "reasons": list(self.reasons)}
+        return {
+            **values,
+            "components": list(self.components),
+            "outcomes": list(self.outcomes),
+            "reasons": list(self.reasons),
+        }
 
 
 @dataclass(frozen=True)

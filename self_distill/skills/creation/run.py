@@ -18,7 +18,7 @@ from self_distill.models.base import TextGenerator
 from self_distill.sandbox import Sandbox
 from self_distill.skills.contract import ENTRY_POINT
 from self_distill.skills.creation.creator import Progress, SkillCreator
-from self_distill.skills.creation.prompts import template_hash
+from self_distill.skills.creation.prompts import Demonstration, template_hash
 from self_distill.skills.creation.records import (
     CallOutcome,
     CandidateRecord,
@@ -177,9 +177,15 @@ def _create(
 ) -> CreationOutcome:
     started = time.perf_counter()
     options = {"timeout_s": request.verifier.call_timeout_s, **(sandbox_options or {})}
+    demonstrations = store_demonstrations(store, request.family) if store is not None else ()
     with Sandbox(**options) as box:
         creator = SkillCreator(
-            model, SandboxShownRunner(box), request.budget, request.answer_format, progress
+            model,
+            SandboxShownRunner(box),
+            request.budget,
+            request.answer_format,
+            progress,
+            demonstrations=demonstrations,
         )
 
         def verify(code: str) -> Verdict:
@@ -197,6 +203,38 @@ def _create(
     wall_s = time.perf_counter() - started
     outcome = CreationOutcome(request, result, model.spec, model.run_id, wall_s)
     return _store(outcome, store) if store is not None else outcome
+
+
+MAX_DEMONSTRATION_CHARS = 1500
+"""Longer skills are not offered as demonstrations: the small coder pays for every prompt token."""
+
+
+def store_demonstrations(
+    store: SkillStore, family: str | None, *, examples: int = 3
+) -> tuple[Demonstration, ...]:
+    """Active skills of other families as demonstrations (as Voyager and CRAFT retrieve from
+    their skill libraries): each skill's code as the reply to ``examples`` of its own shown
+    examples. A skill of ``family`` itself is left out: its examples may be this creation's
+    held-out ones."""
+    found = []
+    for stored in store.active():
+        code = stored.code()
+        if stored.manifest.family == family and family is not None:
+            continue
+        if len(code) > MAX_DEMONSTRATION_CHARS:
+            continue
+        shown = [example for example, split in stored.examples() if split == "shown"]
+        if not shown:
+            continue
+        found.append(
+            Demonstration(
+                name=f"store:{stored.ref}",
+                formats=(stored.manifest.answer_format,),
+                examples=tuple((e.input, e.target) for e in shown[:examples]),
+                reply=f"```python\n{code.rstrip()}\n```",
+            )
+        )
+    return tuple(found)
 
 
 def _store(outcome: CreationOutcome, store: SkillStore) -> CreationOutcome:
@@ -229,15 +267,21 @@ def _store(outcome: CreationOutcome, store: SkillStore) -> CreationOutcome:
     return replace(outcome, stored=tuple(stored), skill=chosen)
 
 
+def verdict_status(verdict: Verdict) -> tuple[SkillStatus, str]:
+    """The store status a verdict gives a skill, and the reason recorded with it: the same for
+    a created candidate and for code added by hand (``skills add``)."""
+    if verdict.accepted:
+        return "active", "accepted by the verifier"
+    return "rejected", "rejected: " + ", ".join(verdict.reasons)
+
+
 def _status(candidate: CandidateRecord) -> tuple[SkillStatus, str]:
     verdict = candidate.verdict
     if verdict is None:
         best = candidate.best
         detail = best.detail if best else "no code"
         return "rejected", f"not verified: failed the shown examples ({detail})"
-    if verdict.accepted:
-        return "active", "accepted by the verifier"
-    return "rejected", "rejected: " + ", ".join(verdict.reasons)
+    return verdict_status(verdict)
 
 
 def _draft(outcome: CreationOutcome, candidate: CandidateRecord) -> SkillManifest:
@@ -250,7 +294,7 @@ def _draft(outcome: CreationOutcome, candidate: CandidateRecord) -> SkillManifes
         creator_model=outcome.model,
         prompt_version=result.prompt_version,
         prompt_hash=result.prompt_hash,
-        creation_tokens=result.creation_tokens,
+        creation_tokens=candidate.tokens,
         created_at="",
         updated_at="",
         cluster=request.cluster,
@@ -261,7 +305,9 @@ def _draft(outcome: CreationOutcome, candidate: CandidateRecord) -> SkillManifes
         status_reason=reason,
         creation={
             "candidate": candidate.index,
-            "candidate_tokens": candidate.tokens,
+            "prompt": candidate.prompt,
+            "components": list(candidate.components),
+            "run_tokens": result.creation_tokens,
             "repairs": candidate.repairs,
             "shown_correct": candidate.best_shown_correct,
             "calls": result.calls,

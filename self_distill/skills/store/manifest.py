@@ -54,9 +54,11 @@ def check_skill_id(skill_id: str) -> str:
 class SkillManifest:
     """Everything recorded about one skill version.
 
-    ``creation_tokens`` is the sum of input and output tokens of every model call the creation run
-    made (all candidates and repairs): the price of having this skill. ``creation`` holds the
-    per-candidate record; ``status_reason`` says why the status last changed.
+    ``creation_tokens`` is the sum of input and output tokens of this version's own model calls
+    (its sample and its repairs; 0 for hand-written code or a chain of other candidates); the
+    whole creation run's total is ``creation["run_tokens"]``. ``parent`` is the version this one
+    was made from, None for an independent sample. ``creation`` holds the per-candidate record;
+    ``status_reason`` says why the status last changed.
     """
 
     id: str

@@ -153,24 +153,25 @@ class SkillStore:
         *,
         verification: VerificationRecord | None = None,
         examples: Sequence[tuple[LabelledExample, str]] = (),
+        parent: str | None = None,
     ) -> StoredSkill:
         """Store ``code`` as the next version of ``draft.id``; returns the stored version.
 
-        ``draft.version`` is ignored: the store assigns the next free number. The parent is the
-        id's active version, else its newest version. A new *active* version retires the previous
-        active one, so each id has at most one active version.
+        ``draft.version`` is ignored: the store assigns the next free number. ``parent`` is the
+        version this code was made from (a repaired or hand-fixed skill's original), None for an
+        independent sample: a version number says only what was stored before. A new *active*
+        version retires the previous active one, so each id has at most one active version.
         """
         check_skill_id(draft.id)
         with self._locked():
             existing = self._versions_unlocked(draft.id)
             active = [s for s in existing if s.manifest.status == "active"]
-            parent = (active or existing or [None])[-1]
             version = self._last_version_number(draft.id) + 1
             now = utc_timestamp()
             manifest = replace(
                 draft,
                 version=version,
-                parent=parent.ref if parent else None,
+                parent=parent,
                 code_sha256=code_sha256(code),
                 created_at=now,
                 updated_at=now,

@@ -85,11 +85,13 @@ def ledger(tmp_path: Path) -> Ledger:
 
 
 def creator_for(
-    model: ScriptedFakeModel, ledger: Ledger, **budget: Any
+    model: ScriptedFakeModel, ledger: Ledger, compose: bool = True, **budget: Any
 ) -> tuple[SkillCreator, str, PlainRunner]:
     run_id = ledger.start_run("create", {})
     runner = PlainRunner()
-    creator = SkillCreator(RecordedModel(model, ledger, run_id), runner, CreationBudget(**budget))
+    creator = SkillCreator(
+        RecordedModel(model, ledger, run_id), runner, CreationBudget(**budget), compose=compose
+    )
     return creator, run_id, runner
 
 
@@ -179,7 +181,9 @@ def test_rounds_and_candidates_bound_the_calls_and_the_best_failure_is_verified(
     assert result.verdict is not None and result.verdict.reasons == ("low_accuracy",)
 
 
-def test_seeds_are_distinct_per_call_and_first_candidate_is_cooler(ledger: Ledger) -> None:
+def test_seeds_are_distinct_per_call_and_each_prompts_first_candidate_is_cooler(
+    ledger: Ledger,
+) -> None:
     seen: list[tuple[int | None, float]] = []
 
     class Recording(ScriptedFakeModel):
@@ -188,11 +192,15 @@ def test_seeds_are_distinct_per_call_and_first_candidate_is_cooler(ledger: Ledge
             return super().complete(messages, **options)
 
     creator, _, _ = creator_for(
-        Recording([WRONG]), ledger, candidates=3, repair_rounds=1, seed=7, temperature=0.9
+        Recording([WRONG]), ledger, candidates=5, repair_rounds=1, seed=7, temperature=0.9
     )
-    creator.create(SHOWN, Judge(accept=False))
-    assert [seed for seed, _ in seen] == [7, 8, 1007, 1008, 2007, 2008]
-    assert [t for _, t in seen] == [0.2, 0.2, 0.9, 0.9, 0.9, 0.9]
+    result = creator.create(SHOWN, Judge(accept=False))
+    assert [seed for seed, _ in seen] == [
+        s + r for s in (7, 1007, 2007, 3007, 4007) for r in (0, 1)
+    ]
+    prompts_used = [c.prompt for c in result.candidates]
+    assert len(set(prompts_used[:4])) == 4 and prompts_used[4] == prompts_used[0]
+    assert [t for _, t in seen] == [0.2] * 8 + [0.9, 0.9]
 
 
 def test_token_budget_stops_sampling(ledger: Ledger) -> None:
@@ -202,14 +210,19 @@ def test_token_budget_stops_sampling(ledger: Ledger) -> None:
     assert len(model.calls) == 1 and result.stop_reason == "token_budget"
 
 
-def test_token_budget_is_not_overrun_by_a_call_like_the_last(ledger: Ledger) -> None:
-    probe, _, _ = creator_for(ScriptedFakeModel([WRONG]), ledger, candidates=1)
-    per_call = probe.create(SHOWN, Judge(accept=False)).creation_tokens
-    for budget, calls in ((3 * per_call, 3), (3 * per_call - 1, 2)):
+def test_token_budget_is_a_cap_though_the_portfolios_prompts_differ(ledger: Ledger) -> None:
+    probe, _, _ = creator_for(ScriptedFakeModel([WRONG]), ledger, candidates=4)
+    costs = [c.tokens for c in probe.create(SHOWN, Judge(accept=False)).candidates]
+    assert len(set(costs)) > 1, "the portfolio's prompts differ in length"
+    limit = 50
+    for budget in range(costs[0], sum(costs) + 4 * limit + 1, 7):
         model = ScriptedFakeModel([WRONG])
-        creator, _, _ = creator_for(model, ledger, candidates=10, token_budget=budget)
+        creator, _, _ = creator_for(
+            model, ledger, candidates=4, token_budget=budget, max_tokens_per_call=limit
+        )
         result = creator.create(SHOWN, Judge(accept=False))
-        assert len(model.calls) == calls and result.creation_tokens <= budget
+        assert result.creation_tokens <= budget
+    assert len(model.calls) == 4, "a budget with room for every call's limit runs them all"
 
 
 def test_identical_code_is_verified_once(ledger: Ledger) -> None:
@@ -288,3 +301,57 @@ def test_a_forgotten_import_of_an_allowed_module_is_added_and_recorded(ledger: L
     assert attempt.outcome == "passed" and attempt.added_imports == ("import re",)
     assert result.accepted and result.code is not None
     assert result.code.startswith("import re\ndef solve")
+
+
+TWO_WORDS = (
+    "```python\ndef solve(text):\n    words = text.split(':')[1].split()\n"
+    "    return ' '.join(sorted(words)) if len(words) == 2 else ''\n```"
+)
+THREE_WORDS = TWO_WORDS.replace("== 2", "== 3")
+
+
+def test_a_candidate_that_answers_nothing_is_repaired_with_the_phrasings_it_did_not_read(
+    ledger: Ledger,
+) -> None:
+    model = ScriptedFakeModel([TWO_WORDS, GOOD])
+    creator, _, _ = creator_for(model, ledger, candidates=1, repair_rounds=1)
+    result = creator.create(SHOWN, Judge())
+    first = result.candidates[0].attempts[0]
+    assert first.failure_kind == "no_answer" and first.shown_answered == 2
+    feedback = model.calls[1][-1]["content"]
+    assert 'no answer ("") on 2 of 4 examples' in feedback
+    assert "fig date cherry" in feedback and "pear apple" not in feedback
+    assert result.accepted and result.candidates[0].attempts[1].purpose == "repair"
+
+
+def test_wrong_answers_and_crashes_are_separate_failure_kinds(ledger: Ledger) -> None:
+    model = ScriptedFakeModel([WRONG, CRASH])
+    creator, _, _ = creator_for(model, ledger, candidates=2, compose=False)
+    result = creator.create(SHOWN, Judge(accept=False))
+    kinds = [c.attempts[0].failure_kind for c in result.candidates]
+    assert kinds == ["wrong", "crash"]
+
+
+def test_abstaining_candidates_are_chained_and_the_chain_is_verified_like_any_other(
+    ledger: Ledger,
+) -> None:
+    model = ScriptedFakeModel([TWO_WORDS, THREE_WORDS])
+    creator, _, runner = creator_for(model, ledger, candidates=2)
+    judge = Judge()
+    result = creator.create(SHOWN, judge)
+
+    assert [c.passed_shown for c in result.candidates] == [False, False, True]
+    chain = result.chosen_candidate
+    assert chain is not None and result.accepted
+    assert chain.prompt == "composition" and chain.components == (0, 1) and chain.tokens == 0
+    assert judge.codes == [chain.best_code], "only the chain passed every shown example"
+    assert len(model.calls) == 2 and runner.runs == 3
+
+
+def test_no_chain_without_two_useful_candidates_or_when_turned_off(ledger: Ledger) -> None:
+    cases = (([TWO_WORDS, CRASH], True), ([TWO_WORDS, THREE_WORDS], False))
+    for replies, compose in cases:
+        model = ScriptedFakeModel(replies)
+        creator, _, _ = creator_for(model, ledger, compose=compose, candidates=2)
+        result = creator.create(SHOWN, Judge(accept=False))
+        assert [c.prompt for c in result.candidates] == ["demo:vowels", "none"]

@@ -54,7 +54,12 @@ def test_a_correct_skill_is_accepted_stored_active_and_every_call_is_in_the_ledg
     assert {row.purpose: row.calls for row in usage} == {"create": 2, "repair": 1}
     total = sum(row.input_tokens + row.output_tokens for row in usage)
     assert outcome.result.creation_tokens == total
-    assert outcome.skill.manifest.creation_tokens == total
+    chosen = outcome.result.chosen_candidate
+    assert chosen is not None and 0 < chosen.tokens < total
+    assert outcome.skill.manifest.creation_tokens == chosen.tokens
+    assert outcome.skill.manifest.creation["run_tokens"] == total
+    assert outcome.skill.manifest.creation["prompt"] == chosen.prompt != "seeded"
+    assert outcome.skill.manifest.parent is None
     assert run["status"] == "completed" and run["kind"] == "create"
 
     manifest = json.loads((outcome.skill.path / "manifest.json").read_text())
@@ -75,6 +80,8 @@ def test_a_correct_skill_is_accepted_stored_active_and_every_call_is_in_the_ledg
     unverified = store.get("word-sort@1")
     assert unverified.manifest.status == "rejected" and unverified.verification() is None
     assert unverified.manifest.status_reason.startswith("not verified: failed the shown examples")
+    assert unverified.manifest.creation_tokens == outcome.result.candidates[0].tokens
+    assert unverified.manifest.parent is None, "an independent sample has no parent"
     assert payload["creation_tokens"] == total
     assert [c["outcomes"] for c in payload["candidates"]] == [
         ["wrong", "no_code"],
@@ -129,3 +136,30 @@ def test_a_model_that_never_writes_code_leaves_nothing_stored(tmp_path: Path) ->
     assert outcome.skill is None and outcome.stored == ()
     assert outcome.to_dict()["verdict"] is None
     assert store.scan().skills == ()
+
+
+def test_a_verified_skill_of_another_family_is_a_demonstration_and_its_own_family_is_not(
+    tmp_path: Path,
+) -> None:
+    """The store slot of the portfolio: an active skill's code answers its own shown examples
+    in the prompt; a skill of the family being created is left out (its examples may be this
+    creation's held-out ones)."""
+    store = SkillStore(tmp_path / "store")
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        first = run_creation(
+            pipeline_request(candidates=1), ScriptedFakeModel([SORT_SKILL_REPLY]), ledger, store
+        )
+        assert first.result.accepted
+        again = ScriptedFakeModel([CONSTANT_SKILL])
+        same = run_creation(pipeline_request(candidates=3), again, ledger, store)
+        assert "store:" not in " ".join(c.prompt for c in same.result.candidates)
+
+        other = pipeline_request(candidates=3)
+        other = CreationRequest(**{**other.__dict__, "skill_id": "sorter", "family": "sorter"})
+        model = ScriptedFakeModel([CONSTANT_SKILL])
+        outcome = run_creation(other, model, ledger, store)
+    prompts_used = [c.prompt for c in outcome.result.candidates]
+    assert prompts_used[2] == f"store:{first.skill.ref}"  # type: ignore[union-attr]
+    demo_reply = model.calls[2][2]["content"]
+    assert first.result.code is not None and first.result.code.strip() in demo_reply
+    assert outcome.skill is not None and outcome.skill.manifest.creation["prompt"] in prompts_used

@@ -71,14 +71,17 @@ def test_add_writes_one_folder_with_code_manifest_verification_examples_and_inde
     assert not [p for p in stored.path.parent.iterdir() if p.name.startswith(".")]
 
 
-def test_new_active_version_gets_parent_and_retires_the_old_one(tmp_path: Path) -> None:
+def test_a_version_has_the_parent_it_was_made_from_and_a_new_active_one_retires_the_old(
+    tmp_path: Path,
+) -> None:
     store = SkillStore(tmp_path)
     first = store.add(draft(), CODE)
     rejected = store.add(draft("rejected", status_reason="rejected: low_accuracy"), CODE)
-    second = store.add(draft(), CODE + "# v2\n")
+    second = store.add(draft(), CODE + "# v2\n", parent="word-sort@2")
 
-    assert rejected.manifest.version == 2 and rejected.manifest.parent == "word-sort@1"
-    assert second.manifest.version == 3 and second.manifest.parent == "word-sort@1"
+    assert first.manifest.parent is None
+    assert rejected.manifest.version == 2 and rejected.manifest.parent is None
+    assert second.manifest.version == 3 and second.manifest.parent == "word-sort@2"
     statuses = {s.ref: s.manifest.status for s in store.versions("word-sort")}
     assert statuses == {
         "word-sort@1": "retired",
@@ -276,7 +279,7 @@ def test_a_corrupt_newest_version_keeps_its_number_and_is_named(tmp_path: Path) 
     (broken.path / "manifest.json").write_text("{ not json")
 
     third = store.add(draft(), CODE + "# v3\n")
-    assert third.ref == "word-sort@3" and third.manifest.parent == "word-sort@1"
+    assert third.ref == "word-sort@3"
     with pytest.raises(SkillError, match=r"manifest\.json: not valid JSON"):
         store.get("word-sort@2")
     assert [s.ref for s in store.versions("word-sort")] == ["word-sort@1", "word-sort@3"]
