@@ -108,8 +108,9 @@ def test_ask_create_and_logs_through_a_real_openai_compatible_server(
         "--json",
         env=env,
     )
-    assert created.returncode == 0, created.stderr
     outcome = json.loads(created.stdout)
+    # create exits 1 when no skill is accepted (the 135M model rarely writes one), 0 otherwise
+    assert created.returncode == (0 if outcome["accepted"] else 1), created.stderr
     assert outcome["model"] == "openai:smol" and outcome["creation_tokens"] > 0
 
     logs = run_cli("ledger", "logs", "--run", outcome["run_id"], "--json", env=env)
