@@ -321,12 +321,8 @@ def _finished(
     if not (out / STUDENT_FILE).is_file() or not (out / "adapter_model.safetensors").is_file():
         return None
     record = read_student_record(out)
-    same = (
-        record.get("config") == config.to_dict()
-        and record.get("data") == fingerprint
-        and record.get("base") == base.name
-    )
-    if not same:
+    recorded = {key: record.get(key) for key in ("config", "data", "base")}
+    if recorded != _identity(config, fingerprint, base):
         return None
     figures = {**record["result"], "adapter": out}
     return TrainResult(**figures)
