@@ -7,7 +7,8 @@ tokens (root and sub), wall time, iterations and depth reached. Every trajectory
 correctly is lifted into a skill candidate; plain-code candidates go to the verifier (log kinds:
 fresh generated tasks; BBH: the task's own split), hybrid ones are counted. Tasks run in order
 of priority (the largest size first) until ``--time-budget-min`` is spent, so a slow machine
-gives a smaller but complete report. Results JSON holds no BBH example text.
+gives a smaller but complete report; ``per_task.json`` is rewritten after every task, so a
+run that is killed keeps its rows. Results JSON holds no BBH example text.
 
     python experiments/exp007_rlm.py [--model SPEC] [--sub-model SPEC] [--sizes 4,1,0.5,2]
         [--n-large N] [--n-small N] [--bbh word_sorting,object_counting] [--n-bbh N]
@@ -331,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                     row["rlm"].pop("answer")
                 rows.append(row)
                 trajectories.append((row, trajectory, task))
+                write_json(out / "per_task.json", rows)
                 console.print(
                     f"[{number + 1}/{len(plan)}] {task.id}: plain {row['plain']['score']:.0f} "
                     f"rlm {row['rlm']['score']:.0f} ({row['rlm']['iterations']} it, "

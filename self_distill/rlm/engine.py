@@ -137,13 +137,20 @@ class _Rlm:
         return [system, prompts.first_user_message(context, query, self.limits.preview_chars)]
 
     def _turns(self, box: Sandbox, handle: Handle, messages: list[Message]) -> str:
-        """Run turns until an answer or a limit; returns the stop reason."""
+        """Run turns until an answer or a limit; returns the stop reason.
+
+        Replies are sampled at temperature 0 until the model repeats code it already ran; the
+        turn after a repeat is sampled warmer (seeded), since at temperature 0 the same history
+        gives the same reply again.
+        """
+        ran: set[str] = set()
+        temperature = 0.0
         for iteration in range(self.limits.max_iterations):
             fitted = self._fit(messages)
             refused = self._refuse_root_call(fitted)
             if refused is not None:
                 return refused
-            completion = self._root_call(fitted, iteration)
+            completion = self._root_call(fitted, iteration, temperature)
             if completion is None:
                 return "model_error"
             blocks = prompts.code_blocks(completion.text)
@@ -153,12 +160,21 @@ class _Rlm:
             )
             if self._final is not None:
                 return "final"
-            messages.append({"role": "assistant", "content": completion.text})
+            codes = [cell.code for cell in cells]
+            reply = prompts.replayed_reply(completion.text, codes)
+            messages.append({"role": "assistant", "content": reply})
             if not cells:
                 messages.append({"role": "user", "content": prompts.NO_CODE})
-            else:
-                outputs = [_shown_output(cell, n, len(cells)) for n, cell in enumerate(cells)]
-                messages.append({"role": "user", "content": prompts.cell_feedback(outputs)})
+                continue
+            keys = {_code_key(code) for code in codes}
+            repeated = keys <= ran
+            ran |= keys
+            temperature = REPEAT_TEMPERATURE if repeated else 0.0
+            last = cells[-1]
+            empty = last.error is None and prompts.looks_empty(last.output)
+            outputs = [_shown_output(cell, n, len(cells)) for n, cell in enumerate(cells)]
+            feedback = prompts.cell_feedback(outputs, repeated, empty)
+            messages.append({"role": "user", "content": feedback})
         return "max_iterations"
 
     def _until_final(self, blocks: list[str]) -> Iterator[str]:
@@ -219,15 +235,17 @@ class _Rlm:
             return "tokens"
         return None
 
-    def _root_call(self, messages: list[Message], iteration: int) -> Completion | None:
+    def _root_call(
+        self, messages: list[Message], iteration: int, temperature: float = 0.0
+    ) -> Completion | None:
         root = self.models.root
         try:
             completion = root.complete(
                 messages,
                 purpose="rlm_root",
                 max_tokens=self.limits.root_max_tokens,
-                temperature=0.0,
-                seed=0,
+                temperature=temperature,
+                seed=iteration,
                 parent_call_id=self.parent_call_id,
                 depth=self.depth,
             )
@@ -404,6 +422,14 @@ class _Rlm:
     def _emit(self, event: Event) -> None:
         if self.on_event is not None:
             self.on_event(event)
+
+
+REPEAT_TEMPERATURE = 0.7
+
+
+def _code_key(code: str) -> str:
+    """A cell's code with blank lines and trailing spaces ignored, to spot a repeat."""
+    return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
 
 
 _LIMIT_NAMES = {"tokens": "token budget", "wall_time": "wall time", "sub_calls": "sub-call limit"}

@@ -10,7 +10,7 @@ import re
 
 from self_distill.models.base import Message
 
-PROMPT_VERSION = "rlm-v2"
+PROMPT_VERSION = "rlm-v3"
 
 SYSTEM = """\
 You solve a task whose full text is in the Python variable `context` (a str of {n_chars} \
@@ -28,10 +28,13 @@ In the session:
 - llm_query_batched(prompts) -> list of str; a failed item is a str starting with "error:".
 {rlm_line}- modules re, json, math, datetime, itertools, collections, string (import first).
 
-Work in steps. First print a few data lines to see their exact format. Then compute the answer \
-with code over all of the data and print it with what it was computed from. If a count is 0 or \
-a list is empty, your filter is wrong: look at the lines again. When the printed result is \
-right, call FINAL(answer) with just the answer. Never guess.
+Work in steps. First print a few data lines to see their exact format. Then split each line \
+into its fields and compute the answer with code over all of the data; print the result and \
+how many lines it used (`context` holds the question too: keep only data lines). Test a field \
+by its position or by `" X " in line`, not with startswith or endswith unless the printed \
+lines really start or end with it. If a count is 0 or a list is empty, your filter is wrong: \
+look at the lines again. When the printed result is right, call FINAL(answer) with just the \
+answer. Never guess, and never write what the code will print: I run it and show you.
 
 Example, task "Which item is cheapest?":
 Reply 1:
@@ -40,9 +43,9 @@ lines = context.splitlines()
 print(len(lines))
 print(lines[:6])
 ```
-Reply 2, after seeing data lines like "2024-01-02 shop=north pen 3.50 EUR":
+Reply 2, after seeing data lines like "2024-01-02,north,pen,3.50":
 ```python
-rows = [line.split() for line in lines if line.endswith(" EUR")]
+rows = [line.split(",") for line in lines if line.count(",") == 3]
 cheapest = min(rows, key=lambda row: float(row[3]))
 print(len(rows), cheapest)
 ```
@@ -90,6 +93,15 @@ EXTRACT = (
     "You have no turns left. From what the code found above, reply with the final answer only, "
     "in the form the task asks for, with no explanation."
 )
+REPEATED = (
+    "That block is the code you already ran, and it printed the same. Do not repeat it: print a "
+    "data line, check your condition on it, and write different code."
+)
+EMPTY_RESULT = (
+    "The last result is 0, empty or None. If that is not the true answer, the filter or parsing "
+    "matched nothing: print one data line and its fields (line.split()) and fix the condition."
+)
+_EMPTY_RESULTS = frozenset({"0", "0.0", "[]", "{}", "()", "set()", "None", "''", '""'})
 HISTORY_CUT = "(earlier turns left out to fit the context window)"
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -135,6 +147,34 @@ def cut_output(text: str, limit: int) -> str:
     return text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
 
 
-def cell_feedback(outputs: list[str]) -> str:
-    """The user message after a turn: what each cell printed, or its error."""
-    return "\n\n".join(outputs) + "\n\n" + CONTINUE
+def cell_feedback(outputs: list[str], repeated: bool, empty_result: bool) -> str:
+    """The user message after a turn: what each cell printed, or its error, then a nudge.
+
+    Small models repeat a failing cell verbatim and filter on the wrong field; the host sees
+    both (the same code again, a printed 0 or empty list) and says so instead of hoping the
+    system prompt's rule is remembered.
+    """
+    notes = [REPEATED] if repeated else []
+    if empty_result:
+        notes.append(EMPTY_RESULT)
+    return "\n\n".join([*outputs, *notes, CONTINUE])
+
+
+def looks_empty(printed: str) -> bool:
+    """Whether the last printed line is a zero or an empty container (a likely failed filter)."""
+    lines = printed.strip().splitlines()
+    if not lines:
+        return False
+    last = lines[-1].strip()
+    return last in _EMPTY_RESULTS or last.split()[-1] in {"0", "[]"}
+
+
+def replayed_reply(reply: str, codes: list[str]) -> str:
+    """The assistant turn kept in the history: only the code blocks that ran, fenced.
+
+    Prose after a block often holds an invented "Output:" and "Final answer:"; kept in the
+    history, the model reads its own guess back as if the REPL had printed it.
+    """
+    if not codes:
+        return reply
+    return "\n".join(f"```python\n{code.rstrip()}\n```" for code in codes)

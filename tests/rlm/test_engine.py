@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from self_distill.models.base import Message
-from self_distill.rlm import RlmLimits
+from self_distill.rlm import RlmLimits, prompts
+from self_distill.rlm.engine import REPEAT_TEMPERATURE
 from tests.rlm.conftest import Harness, cell
 
 
@@ -68,3 +69,38 @@ def test_live_events_show_calls_cells_and_the_answer(harness: Harness) -> None:
     events: list[dict[str, Any]] = []
     harness.run([cell("print(llm_query('hi'))\nFINAL(1)")], events=events)
     assert [event["kind"] for event in events] == ["root_call", "sub_call", "cell", "answer"]
+
+
+def test_a_repeated_cell_is_called_out_and_the_next_turn_is_sampled_warmer(
+    harness: Harness,
+) -> None:
+    failing = cell("hits = [l for l in context.split() if l.startswith('ERROR')]\nprint(len(hits))")
+    limits = RlmLimits(max_iterations=3, cell_timeout_s=1.0)
+    harness.run([failing, failing, cell("FINAL(3)")], limits=limits)
+    assert harness.root is not None
+    after_first, after_repeat = (call[-1]["content"] for call in harness.root.calls[1:3])
+    assert prompts.REPEATED not in after_first
+    assert prompts.REPEATED in after_repeat
+    assert harness.root.temperatures == [0.0, 0.0, REPEAT_TEMPERATURE]
+
+
+def test_a_zero_result_gets_a_nudge_and_a_real_one_does_not(harness: Harness) -> None:
+    limits = RlmLimits(max_iterations=3, cell_timeout_s=1.0)
+    harness.run([cell("print(0)"), cell("print('count', 7)"), cell("FINAL(7)")], limits=limits)
+    assert harness.root is not None
+    after_zero, after_seven = (call[-1]["content"] for call in harness.root.calls[1:3])
+    assert prompts.EMPTY_RESULT in after_zero
+    assert prompts.EMPTY_RESULT not in after_seven
+
+
+def test_the_history_keeps_the_code_that_ran_not_the_output_the_model_invented(
+    harness: Harness,
+) -> None:
+    invented = "```python\nprint(len(context))\n```\nOutput: 99\nFinal answer: 99"
+    limits = RlmLimits(max_iterations=2, cell_timeout_s=1.0)
+    harness.run([invented, cell("FINAL(16)")], limits=limits)
+    assert harness.root is not None
+    replayed = harness.root.calls[1][-2]
+    assert replayed["role"] == "assistant"
+    assert replayed["content"] == "```python\nprint(len(context))\n```"
+    assert "99" not in harness.root.calls[1][-1]["content"]

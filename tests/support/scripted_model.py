@@ -21,6 +21,7 @@ class ScriptedFakeModel(TextGenerator):
         self.spec = spec
         self._replies = replies
         self.calls: list[list[Message]] = []
+        self.temperatures: list[float] = []
 
     def complete(
         self,
@@ -32,6 +33,7 @@ class ScriptedFakeModel(TextGenerator):
         stop: list[str] | tuple[str, ...] | None = None,
     ) -> Completion:
         self.calls.append(list(messages))
+        self.temperatures.append(temperature)
         if callable(self._replies):
             text = self._replies(messages)
         else:
