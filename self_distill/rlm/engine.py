@@ -104,6 +104,7 @@ class _Rlm:
         self.trajectory = Trajectory(depth=depth, context_chars=0)
         self._call_id: int | None = None
         self._final: str | None = None
+        self._held: set[str] = set()
         self._final_var: str | None = None
         self._cell_sub_calls = 0
 
@@ -301,7 +302,7 @@ class _Rlm:
             if len(args) != 1:
                 raise HostFunctionError("FINAL takes exactly one argument: the answer")
             if self._final is None:
-                self._final = answer_text(args[0])
+                self._final = self._checked_final(answer_text(args[0]))
             return None
         if function == "FINAL_VAR":
             name = args[0] if len(args) == 1 else None
@@ -322,6 +323,14 @@ class _Rlm:
                 raise HostFunctionError("rlm_query takes two arguments: a prompt and a text")
             return self._child(args[0], args[1])
         raise HostFunctionError(f"unknown function {function}")
+
+    def _checked_final(self, value: str) -> str:
+        """``value``, unless it is a first 0 or empty answer: small models call FINAL on a
+        filter that matched nothing, so that is held back once and the model asked to check."""
+        if prompts.is_empty_answer(value) and value not in self._held:
+            self._held.add(value)
+            raise HostFunctionError(prompts.FINAL_HELD.format(value=value or '""'))
+        return value
 
     def _batch_item(self, prompt: Any) -> str:
         try:

@@ -10,7 +10,7 @@ import re
 
 from self_distill.models.base import Message
 
-PROMPT_VERSION = "rlm-v3"
+PROMPT_VERSION = "rlm-v4"
 
 SYSTEM = """\
 You solve a task whose full text is in the Python variable `context` (a str of {n_chars} \
@@ -28,30 +28,12 @@ In the session:
 - llm_query_batched(prompts) -> list of str; a failed item is a str starting with "error:".
 {rlm_line}- modules re, json, math, datetime, itertools, collections, string (import first).
 
-Work in steps. First print a few data lines to see their exact format. Then split each line \
-into its fields and compute the answer with code over all of the data; print the result and \
-how many lines it used (`context` holds the question too: keep only data lines). Test a field \
-by its position or by `" X " in line`, not with startswith or endswith unless the printed \
-lines really start or end with it. If a count is 0 or a list is empty, your filter is wrong: \
-look at the lines again. When the printed result is right, call FINAL(answer) with just the \
-answer. Never guess, and never write what the code will print: I run it and show you.
-
-Example, task "Which item is cheapest?":
-Reply 1:
-```python
-lines = context.splitlines()
-print(len(lines))
-print(lines[:6])
-```
-Reply 2, after seeing data lines like "2024-01-02,north,pen,3.50":
-```python
-rows = [line.split(",") for line in lines if line.count(",") == 3]
-cheapest = min(rows, key=lambda row: float(row[3]))
-print(len(rows), cheapest)
-```
-Reply 3: ```python
-FINAL(cheapest[2])
-```"""
+Work in steps, one code block per reply. First print a few lines to see the data's exact \
+format. Then compute the answer with code over all of the data lines (`context` holds the \
+question too: keep only data lines) and print the result and how many lines it used. If a \
+count is 0 or a list is empty, your filter is wrong: look at the lines again. When the printed \
+result is right, call FINAL(answer) with just the answer. Never guess, and never write what \
+the code will print: I run it and show you."""
 
 RLM_LINE = (
     "- rlm_query(prompt, text) -> str: hands `prompt` and a long `text` to a helper that works "
@@ -86,8 +68,12 @@ NO_CODE = (
     "FINAL(answer) in code when you know the answer."
 )
 CONTINUE = (
-    "If this output answers the task, reply with a code block that calls FINAL(answer) with it. "
-    "Otherwise fix or continue the code in one code block."
+    "Reply with one code block: if this output is the answer, pass it to FINAL (for example "
+    "FINAL(42) or FINAL(my_result)); else the next step."
+)
+FINAL_HELD = (
+    "FINAL({value}) held back: a 0 or empty answer usually means the code matched nothing. Check "
+    "it on the data; if it is right, call FINAL with the same value again."
 )
 EXTRACT = (
     "You have no turns left. From what the code found above, reply with the final answer only, "
@@ -158,6 +144,11 @@ def cell_feedback(outputs: list[str], repeated: bool, empty_result: bool) -> str
     if empty_result:
         notes.append(EMPTY_RESULT)
     return "\n\n".join([*outputs, *notes, CONTINUE])
+
+
+def is_empty_answer(value: str) -> bool:
+    """Whether a FINAL value is a zero or an empty container (held back once by the host)."""
+    return value.strip() in _EMPTY_RESULTS or not value.strip()
 
 
 def looks_empty(printed: str) -> bool:

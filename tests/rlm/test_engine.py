@@ -104,3 +104,20 @@ def test_the_history_keeps_the_code_that_ran_not_the_output_the_model_invented(
     assert replayed["role"] == "assistant"
     assert replayed["content"] == "```python\nprint(len(context))\n```"
     assert "99" not in harness.root.calls[1][-1]["content"]
+
+
+def test_a_first_zero_final_is_held_back_and_a_confirmed_one_is_the_answer(
+    harness: Harness,
+) -> None:
+    limits = RlmLimits(max_iterations=3, cell_timeout_s=1.0)
+    answer = harness.run([cell("FINAL(0)"), cell("FINAL(0)")], limits=limits)
+    assert answer.text == "0"
+    assert answer.trajectory.iterations == 2
+    first = answer.trajectory.steps[0].cells[0]
+    assert not first.ok and "held back" in (first.error or "")
+
+
+def test_a_non_empty_final_is_taken_at_once(harness: Harness) -> None:
+    answer = harness.run([cell("FINAL(7)")])
+    assert answer.text == "7"
+    assert answer.trajectory.iterations == 1
