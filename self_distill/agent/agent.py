@@ -27,6 +27,7 @@ import numpy as np
 
 from self_distill.agent.config import AgentConfig
 from self_distill.agent.policy import creation_case, drift_sampled, drifted
+from self_distill.agent.rlm_tier import RlmTier
 from self_distill.agent.router import Route, Router, SkillTier, Student
 from self_distill.agent.router_state import RouterState, save_router_state
 from self_distill.agent.student_tier import (
@@ -42,6 +43,8 @@ from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskC
 from self_distill.ledger import Ledger, RecordedModel
 from self_distill.ledger.agent_journal import AgentJournal, EventRecord, TaskRecord
 from self_distill.models import TextGenerator
+from self_distill.rlm import RlmLimits
+from self_distill.rlm.routing import RlmComparison
 from self_distill.sandbox import Sandbox
 from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import CreationRequest, run_creation
@@ -154,10 +157,22 @@ class Agent:
             self.config, ledger, self.run_id, student_loader, student_training
         )
         self.students.by_cluster.update(students or {})
+        self.rlm = (
+            RlmTier(
+                self.model,
+                RlmLimits(max_iterations=self.config.rlm_max_iterations),
+                max_tokens=self.config.max_tokens,
+                seed=self.config.seed,
+                sandbox_options=sandbox_options,
+            )
+            if self.config.rlm
+            else None
+        )
         self.router = Router(
             self.skills,
             self.model,
             students=self.students.by_cluster,
+            rlm=self.rlm,
             max_tokens=self.config.max_tokens,
             seed=self.config.seed,
         )
@@ -172,6 +187,9 @@ class Agent:
         self.drift: dict[str, deque[bool]] = {}
         self._replay_tasks = self.journal.tasks() if resume is not None else []
         self._replay_events = self.journal.events() if resume is not None else []
+        for event in self._replay_events:
+            if event.kind == "rlm_compared":  # a verdict per cluster, whenever it was made
+                self._apply(event)
         self._closed = False
 
     # lifecycle -------------------------------------------------------------------------------
@@ -578,6 +596,13 @@ class Agent:
                     maxlen=self.config.drift_window
                 )
             return
+        if event.kind == "rlm_compared":
+            if self.rlm is not None:
+                detail = event.detail
+                self.rlm.comparisons[cluster] = RlmComparison(
+                    int(detail["n"]), float(detail["plain_correct"]), float(detail["rlm_correct"])
+                )
+            return
         if event.kind == "reuse_refused" and event.skill is not None:
             self.reuse_tried[(cluster, event.skill)] = int(event.detail.get("size", 0))
             return
@@ -611,6 +636,32 @@ class Agent:
         elif event.kind == "drift_check" and event.skill is not None:
             window = self.drift.setdefault(event.skill, deque(maxlen=self.config.drift_window))
             window.append(bool(event.detail.get("agrees")))
+
+    # RLM comparisons -------------------------------------------------------------------------
+
+    def compare_rlm(self, cluster: int, tasks: Sequence[Task]) -> RlmComparison:
+        """Run RLM mode and the plain call on labelled held-out ``tasks`` of ``cluster``; when
+        RLM is clearly better, the cluster's tasks go to RLM from now on. Recorded in the
+        journal (a resumed run keeps the verdict); every call's tokens count in the run."""
+        if self.rlm is None:
+            raise UsageError("compare_rlm needs the RLM tier (AgentConfig.rlm = True)")
+        if not tasks or not all(task.scorable for task in tasks):
+            raise UsageError("compare_rlm needs labelled tasks (a target and a scored format)")
+        before = self.journal.last_call_id()
+        comparison = self.rlm.compare(cluster, tasks)
+        tokens = self.journal.tokens_after(before)
+        detail = {
+            "n": comparison.n,
+            "plain_correct": comparison.plain_correct,
+            "rlm_correct": comparison.rlm_correct,
+            "rlm_clearly_better": comparison.rlm_clearly_better,
+        }
+        seq = max(0, self.answered - 1)
+        event = EventRecord(seq, "rlm_compared", cluster, None, tokens, detail)
+        self.journal.record_event(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        return comparison
 
     # drift watch -----------------------------------------------------------------------------
 

@@ -48,6 +48,11 @@ class AgentConfig:
         curated answers of every cluster without a skill that has ``student_min_examples``
         curated examples outside its held-out share ``student_heldout`` (those tasks only judge
         it), for ``student_epochs`` epochs; each cluster it passes on is answered by it.
+    RLM tier
+        ``rlm``: answer an input longer than the model's window in RLM mode (the whole input as
+        a variable in the sandboxed REPL) instead of cutting it, and clusters where
+        :meth:`~self_distill.agent.agent.Agent.compare_rlm` showed RLM clearly better;
+        ``rlm_max_iterations``: root-model turns per RLM answer.
     ``seed`` seeds the drift sample and the creations; ``max_tokens`` caps each model answer.
     """
 
@@ -70,6 +75,8 @@ class AgentConfig:
     student_min_examples: int = 30
     student_heldout: float = 0.3
     student_epochs: int = 2
+    rlm: bool = True
+    rlm_max_iterations: int = 6
     max_tokens: int = 48
     seed: int = 0
 
@@ -79,7 +86,14 @@ class AgentConfig:
                 f"labels must be one of {', '.join(LABEL_MODES)}, got {self.labels!r}"
             )
         positive = ("warmup", "recluster_every", "min_examples", "n_shown", "max_heldout")
-        counts = ("horizon", "creation_tokens", "candidates", "drift_min_checks", "drift_window")
+        counts = (
+            "horizon",
+            "creation_tokens",
+            "candidates",
+            "drift_min_checks",
+            "drift_window",
+            "rlm_max_iterations",
+        )
         for name in (*positive, *counts):
             if getattr(self, name) < 1:
                 raise ConfigError(

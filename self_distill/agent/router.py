@@ -5,7 +5,10 @@
    ``solve`` returns a non-empty answer in time;
 2. a verified local student for the cluster (0 API tokens; see
    :mod:`self_distill.agent.student_tier`), when the task is inside the cluster's threshold;
-3. the model, asked directly (tokens, in the ledger).
+3. RLM mode (:mod:`self_distill.agent.rlm_tier`), for an input longer than the model's window
+   or a cluster where held-out tasks showed RLM clearly better (tokens, in the ledger); a long
+   input RLM found no answer for is answered "" rather than sent cut to the model;
+4. the model, asked directly (tokens, in the ledger).
 
 A tier that cannot answer says why (``noise``, ``outside_threshold``, ``applies_false``,
 ``skill_timeout``...); the reasons travel with the answer into the ledger.
@@ -15,14 +18,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from self_distill.evaluation import direct_messages
 from self_distill.evidence import Assignment
 from self_distill.ledger import RecordedModel
 from self_distill.models.base import Completion
 from self_distill.sandbox import Handle, Sandbox
+
+if TYPE_CHECKING:
+    from self_distill.agent.rlm_tier import RlmTier
 from self_distill.skills.contract import ENTRY_POINT, TRIGGER
+
+TOO_LONG = "too_long"
+"""The RLM tier's reason for an input longer than the model's window (see ``rlm_tier``)."""
 
 ROUTES: tuple[str, ...] = ("skill", "student", "rlm", "model")
 """Where an answer can come from; ``rlm`` is the recursive-model tier's name in reports."""
@@ -104,7 +113,7 @@ class SkillTier:
 
 
 class Router:
-    """Tiers in order: skill, student, model. The model tier always answers (or raises)."""
+    """Tiers in order: skill, student, RLM, model. The model tier always answers (or raises)."""
 
     def __init__(
         self,
@@ -112,12 +121,14 @@ class Router:
         model: RecordedModel,
         *,
         students: dict[int, Student] | None = None,
+        rlm: RlmTier | None = None,
         max_tokens: int = 48,
         seed: int = 0,
     ) -> None:
         self.skills = skills
         self.model = model
         self.students: dict[int, Student] = students if students is not None else {}
+        self.rlm = rlm
         self.max_tokens = max_tokens
         self.seed = seed
 
@@ -142,12 +153,23 @@ class Router:
                     "student", local, "student", student.ref, 0, time.perf_counter() - started
                 )
             reasons.append("student_abstained")
+        rlm_tokens = 0
+        why_rlm = self.rlm.reason(text, cluster) if self.rlm is not None else None
+        if self.rlm is not None and why_rlm is not None:
+            result = self.rlm.answer(text)
+            rlm_tokens = result.tokens
+            stopped = f"rlm_{result.trajectory.stop_reason}"
+            if result.text or why_rlm == TOO_LONG:
+                reason = why_rlm if result.text else f"{why_rlm};{stopped}"
+                latency = time.perf_counter() - started
+                return Route("rlm", result.text or "", reason, None, rlm_tokens, latency)
+            reasons.append(stopped)
         completion = self.ask_model(text)
         return Route(
             "model",
             completion.text,
             ";".join(reasons),
             ref,
-            completion.input_tokens + completion.output_tokens,
+            rlm_tokens + completion.input_tokens + completion.output_tokens,
             time.perf_counter() - started,
         )

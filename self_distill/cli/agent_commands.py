@@ -76,6 +76,12 @@ class _LiveStatus:
     show_default=True,
     help="Train a LoRA student on the run's verified answers every N tasks (0: none).",
 )
+@click.option(
+    "--rlm/--no-rlm",
+    default=True,
+    show_default=True,
+    help="Answer inputs longer than the model's window in RLM mode instead of cutting them.",
+)
 @click.option("--run-id", default=None, help="Name the ledger run (must be new).")
 @click.option("--resume", "resume", default=None, help="Continue a killed run of the same data.")
 @click.option(
@@ -102,6 +108,7 @@ def run(
     creator_spec: str | None,
     labels: str,
     student_every: int,
+    rlm: bool,
     run_id: str | None,
     resume: str | None,
     out_path: Path | None,
@@ -128,7 +135,7 @@ def run(
             data,
             model=model_spec,
             creator=creator_spec,
-            config=AgentConfig(labels=labels, student_every=student_every),  # type: ignore[arg-type]
+            config=AgentConfig(labels=labels, student_every=student_every, rlm=rlm),  # type: ignore[arg-type]
             run_id=run_id,
             resume=resume,
             skip_bad_lines=on_bad_line == "skip",

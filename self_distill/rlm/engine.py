@@ -174,7 +174,8 @@ class _Rlm:
             last = cells[-1]
             empty = last.error is None and prompts.looks_empty(last.output)
             outputs = [_shown_output(cell, n, len(cells)) for n, cell in enumerate(cells)]
-            feedback = prompts.cell_feedback(outputs, repeated, empty)
+            names = [n for code in codes for n in prompts.assigned_names(code)]
+            feedback = prompts.cell_feedback(outputs, repeated, empty, names[-6:])
             messages.append({"role": "user", "content": feedback})
         return "max_iterations"
 

@@ -6,11 +6,13 @@ ending (call ``FINAL`` in code), and a nudge to compute over the whole input ins
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Sequence
 
 from self_distill.models.base import Message
 
-PROMPT_VERSION = "rlm-v4"
+PROMPT_VERSION = "rlm-v5"
 
 SYSTEM = """\
 You solve a task whose full text is in the Python variable `context` (a str of {n_chars} \
@@ -68,9 +70,10 @@ NO_CODE = (
     "FINAL(answer) in code when you know the answer."
 )
 CONTINUE = (
-    "Reply with one code block: if this output is the answer, pass it to FINAL (for example "
-    "FINAL(42) or FINAL(my_result)); else the next step."
+    "Reply with one code block: if this output is the answer, pass the variable that holds it "
+    "to FINAL{example}; else the next step."
 )
+NAMES_SET = "Names that code set: {names}."
 FINAL_HELD = (
     "FINAL({value}) held back: a 0 or empty answer usually means the code matched nothing. Check "
     "it on the data; if it is right, call FINAL with the same value again."
@@ -133,7 +136,9 @@ def cut_output(text: str, limit: int) -> str:
     return text[:limit] + f"\n... [{len(text) - limit} more characters cut]"
 
 
-def cell_feedback(outputs: list[str], repeated: bool, empty_result: bool) -> str:
+def cell_feedback(
+    outputs: list[str], repeated: bool, empty_result: bool, names: Sequence[str] = ()
+) -> str:
     """The user message after a turn: what each cell printed, or its error, then a nudge.
 
     Small models repeat a failing cell verbatim and filter on the wrong field; the host sees
@@ -143,7 +148,33 @@ def cell_feedback(outputs: list[str], repeated: bool, empty_result: bool) -> str
     notes = [REPEATED] if repeated else []
     if empty_result:
         notes.append(EMPTY_RESULT)
-    return "\n\n".join([*outputs, *notes, CONTINUE])
+    if names:
+        notes.append(NAMES_SET.format(names=", ".join(names)))
+    example = f" (for example FINAL({names[-1]}))" if names else ""
+    return "\n\n".join([*outputs, *notes, CONTINUE.format(example=example)])
+
+
+def assigned_names(code: str) -> list[str]:
+    """Names a cell binds at its top level, in order (a small model writing FINAL by hand
+    retypes a number from memory; pointed at the variable, it passes the computed value)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name) and not name.id.startswith("_"):
+                    if name.id in names:
+                        names.remove(name.id)
+                    names.append(name.id)
+    return names
 
 
 def is_empty_answer(value: str) -> bool:

@@ -121,3 +121,14 @@ def test_a_non_empty_final_is_taken_at_once(harness: Harness) -> None:
     answer = harness.run([cell("FINAL(7)")])
     assert answer.text == "7"
     assert answer.trajectory.iterations == 1
+
+
+def test_the_feedback_names_the_variables_a_cell_set(harness: Harness) -> None:
+    limits = RlmLimits(max_iterations=2, cell_timeout_s=1.0)
+    harness.run(
+        [cell("words = context.split()\ncount = len(words)\nprint(count)"), cell("FINAL(count)")],
+        limits=limits,
+    )
+    assert harness.root is not None
+    feedback = harness.root.calls[1][-1]["content"]
+    assert "words, count" in feedback and "FINAL(count)" in feedback
