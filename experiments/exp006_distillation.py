@@ -41,7 +41,7 @@ from self_distill.report.artifacts import plot_accuracy_bars, run_dir, write_jso
 from self_distill.report.pages import Section, write_report
 from self_distill.report.progress import training_progress
 from self_distill.sandbox import Sandbox
-from self_distill.stats import wilson_interval
+from self_distill.stats import accuracy_summary
 from self_distill.tasks import Task, normalise_text
 from self_distill.tasks.jsonl import jsonl_text
 from self_distill.tasks.splits import seeded_train_test
@@ -112,8 +112,7 @@ def llama_round_trip(adapter: Path, tasks: list[Task], rows: Sequence[Any]) -> d
 def _arm(scores: list[float], tokens: int, seconds: float) -> dict[str, Any]:
     correct = sum(scores)
     return {
-        "accuracy": correct / len(scores),
-        "ci95": list(wilson_interval(correct, len(scores))),
+        **accuracy_summary(scores),
         "tokens": tokens,
         "seconds_per_answer": round(seconds, 4),
         "tokens_per_correct": tokens / correct if correct else None,

@@ -35,7 +35,7 @@ from self_distill.report.artifacts import run_dir, write_json, write_manifest
 from self_distill.rlm import RlmLimits, RlmModels, model_window, run_rlm
 from self_distill.rlm.lifting import lift_trajectory
 from self_distill.rlm.prompts import PROMPT_VERSION
-from self_distill.stats import wilson_interval
+from self_distill.stats import accuracy_summary
 from self_distill.tasks import Task, load_tasks, scorer_for
 from self_distill.tasks.long_inputs import LOG_KINDS, long_input_tasks
 
@@ -127,12 +127,8 @@ def bbh_tasks(args: argparse.Namespace) -> list[tuple[str, float, Task]]:
 
 
 def summarise(rows: Sequence[dict[str, Any]], method: str) -> dict[str, Any]:
-    scores = [row[method]["score"] for row in rows]
-    correct = sum(scores)
     summary = {
-        "n": len(rows),
-        "accuracy": correct / len(rows),
-        "ci95": wilson_interval(correct, len(rows)),
+        **accuracy_summary([row[method]["score"] for row in rows]),
         "tokens_mean": sum(row[method]["tokens"] for row in rows) / len(rows),
         "wall_s_mean": sum(row[method]["wall_s"] for row in rows) / len(rows),
     }

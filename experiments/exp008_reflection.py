@@ -34,17 +34,12 @@ from self_distill.evaluation import DIRECT_ANSWER_SYSTEM
 from self_distill.ledger import RecordedModel
 from self_distill.report.artifacts import plot_accuracy_bars, run_dir, write_json, write_manifest
 from self_distill.report.pages import Section, write_report
-from self_distill.stats import paired_difference, wilson_interval
+from self_distill.stats import accuracy_summary, paired_difference
 from self_distill.tasks import task_stats
 from self_distill.tasks.jsonl import jsonl_text
 from self_distill.tasks.splits import seeded_train_test
 
 DEFAULT_MODEL = "embedded:qwen2.5-coder-1.5b"
-
-
-def arm(scores: list[float]) -> dict[str, Any]:
-    total = sum(scores)
-    return {"accuracy": total / len(scores), "ci95": list(wilson_interval(total, len(scores)))}
 
 
 def gap(first: list[float], second: list[float]) -> dict[str, Any]:
@@ -120,9 +115,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "mistakes_shown": min(len(mistakes), 8),
         "teacher_train_accuracy": on_train.families[0].accuracy,
         "strategy": strategy,
-        "teacher": {"plain": arm(teacher_plain), "strategy": arm(teacher_guided)},
+        "teacher": {
+            "plain": accuracy_summary(teacher_plain),
+            "strategy": accuracy_summary(teacher_guided),
+        },
         "teacher_strategy_minus_plain": gap(teacher_guided, teacher_plain),
-        "student": {"plain": arm(student_plain), "strategy": arm(student_guided)},
+        "student": {
+            "plain": accuracy_summary(student_plain),
+            "strategy": accuracy_summary(student_guided),
+        },
         "student_strategy_minus_plain": gap(student_guided, student_plain),
         "training": {"plain": without.seconds, "strategy": with_strategy.seconds},
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from statistics import NormalDist
+from typing import Any
 
 
 def z_for_confidence(confidence: float) -> float:
@@ -40,6 +41,16 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
     low = 0.0 if successes == 0 else max(0.0, centre - half_width)
     high = 1.0 if successes == n else min(1.0, centre + half_width)
     return (low, high)
+
+
+def accuracy_summary(scores: Sequence[float], confidence: float = 0.95) -> dict[str, Any]:
+    """``n``, ``accuracy`` and its Wilson interval ``ci95`` as experiments write them to JSON:
+    the one place an arm's accuracy is summarised, so no result omits its interval."""
+    if not scores:
+        raise ValueError("accuracy_summary needs at least one score")
+    total = sum(scores)
+    low, high = wilson_interval(total, len(scores), confidence)
+    return {"n": len(scores), "accuracy": total / len(scores), "ci95": [low, high]}
 
 
 def paired_difference(

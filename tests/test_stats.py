@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from self_distill.stats import wilson_interval, z_for_confidence
+from self_distill.stats import accuracy_summary, wilson_interval, z_for_confidence
 
 
 def test_z_for_95_percent_is_the_familiar_1_96() -> None:
@@ -70,3 +70,11 @@ def test_paired_difference_of_two_arms_on_the_same_tasks() -> None:
     assert mean == 0.5 and low < 0.5 < high and high - low < 0.2
     with pytest.raises(ValueError, match="equal length"):
         paired_difference([1.0], [1.0, 0.0])
+
+
+def test_accuracy_summary_holds_the_accuracy_and_its_wilson_interval() -> None:
+    summary = accuracy_summary([1.0, 0.0, 1.0, 1.0])
+    assert summary["n"] == 4 and summary["accuracy"] == 0.75
+    assert summary["ci95"] == list(wilson_interval(3, 4))
+    with pytest.raises(ValueError):
+        accuracy_summary([])
