@@ -14,7 +14,11 @@ answers outside their family. Also per-task rows, the agent report (HTML, Markdo
 ``tokens.png`` (cumulative tokens of both arms, drawn by the report).
 
     python experiments/exp005_token_cost.py [--model SPEC] [--creator SPEC] [--labels MODE]
-        [--seed S] [--n N] [--families a,b] [--quick] [--out FOLDER]
+        [--seed S] [--n N] [--families a,b] [--quick] [--out FOLDER] [--resume RUN_ID]
+
+A killed run goes on with the same arguments plus ``--resume RUN_ID`` (the agent run's id, from
+``self-distill ledger runs``): the baseline comes back from the response cache, the agent
+replays its journal and makes no model call twice.
 """
 
 from __future__ import annotations
@@ -253,6 +257,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--out", type=Path, default=None, help="results folder (default: a new run folder)"
     )
+    parser.add_argument(
+        "--resume", default=None, metavar="RUN_ID", help="continue a killed agent run (same args)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.n = min(args.n, 200)
@@ -290,6 +297,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             creator=args.creator,
             config=config,
             store=open_store(out / "skills"),
+            resume=args.resume,
             progress=lambda _: progress.advance(bar),
         )
     run_id = agent.summary["run_id"]
