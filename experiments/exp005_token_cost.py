@@ -42,6 +42,7 @@ from self_distill.skills.creation import prompts
 from self_distill.stats import paired_difference, wilson_interval
 from self_distill.tasks import Task, build_stream, family_names
 from self_distill.tasks.jsonl import jsonl_text
+from self_distill.tasks.reference_data import is_reference_family
 
 DEFAULT_MODEL = "embedded:qwen2.5-coder-1.5b"
 BBH_FAMILY = "bbh:word_sorting"
@@ -57,8 +58,7 @@ def build(families: list[str], n: int, noise: float, seed: int) -> list[Task]:
 def without_reference_text(row: dict[str, Any]) -> dict[str, Any]:
     """A per-task row with the answer texts dropped for reference data (BIG-Bench-Hard, CoLA),
     which never enters the repository; generated tasks keep theirs."""
-    family = str(row.get("family") or "")
-    if not (family.startswith("bbh:") or family == "cola"):
+    if not is_reference_family(str(row.get("family") or "")):
         return row
     return {k: v for k, v in row.items() if k not in ("answer", "target", "baseline_answer")}
 
