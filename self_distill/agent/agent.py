@@ -559,6 +559,7 @@ class Agent:
             verifier=VerifierConfig(seed=self.config.seed),
             other_cluster_inputs=tuple(self.seen.texts[i] for i in others[-200:]),
         )
+        before = self.journal.tokens()
         try:
             outcome = run_creation(
                 request,
@@ -568,12 +569,13 @@ class Agent:
                 sandbox_options=self._sandbox_options,
             )
         except SelfDistillError as error:
+            # the calls made before the error are paid for: they count against the budget
             failure = EventRecord(
                 seq,
                 "creation_failed",
                 cluster,
                 None,
-                0,
+                self.journal.tokens() - before,
                 {
                     **figures,
                     "creator": self.creator_spec,

@@ -21,6 +21,7 @@ import pytest
 
 from self_distill.agent.agent import Agent
 from self_distill.api import answer, run_agent
+from self_distill.errors import ModelUnavailableError
 from self_distill.evidence.clustering import Assignment
 from self_distill.ledger import Ledger
 from self_distill.ledger.agent_journal import AgentJournal
@@ -28,7 +29,7 @@ from self_distill.models.base import Message
 from self_distill.skills.store.skill_store import SkillStore
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.tasks import Task, build_stream, write_jsonl
-from tests.support.agent_stream import SMALL, scripted_agent_model
+from tests.support.agent_stream import CONSTANT_REPLY, SMALL, scripted_agent_model
 from tests.support.cli import REPO
 from tests.support.scripted_model import ScriptedFakeModel
 from tests.support.word_sort_creation import SORT_SKILL_REPLY
@@ -377,3 +378,30 @@ def test_teacher_labels_the_scorer_cannot_use_are_no_labels(tmp_path: Path) -> N
         rows = AgentJournal(ledger, result.summary["run_id"]).tasks()
     assert not [row for row in rows if row.family == "arith" and row.label is not None]
     assert [row for row in rows if row.family == "word_sort" and row.label is not None]
+
+
+def test_a_creation_that_errors_midway_still_counts_the_tokens_it_spent(tmp_path: Path) -> None:
+    """The creator's first candidate is paid for, then the model goes away: the failed
+    creation's event carries those tokens, so the budget and the report count them. The model
+    is the test-only ScriptedFakeModel."""
+    creation_calls = 0
+
+    def reply(messages: list[Message]) -> str:
+        nonlocal creation_calls
+        if len(messages) <= 2:
+            return scripted_agent_model().complete(messages).text
+        creation_calls += 1
+        if creation_calls > 1:
+            raise ModelUnavailableError("the scripted creator is gone")
+        return CONSTANT_REPLY
+
+    result = run_agent(
+        stream(80),
+        model=ScriptedFakeModel(reply, spec="scripted:vanishing-creator"),
+        config=dataclasses.replace(SMALL, candidates=3),
+        ledger=tmp_path / "ledger.sqlite3",
+        store=tmp_path / "store",
+    )
+    first, *_ = creations = result.summary["creations"]
+    assert all(c["reasons"] == ["model_error"] for c in creations) and first["tokens"] > 0
+    assert sum(c["tokens"] for c in creations) == result.summary["tokens_by_purpose"]["create"]
