@@ -23,7 +23,8 @@ within each (template-centroid cosine 0.77-0.88 across, 0.73-0.84 within), so th
 cluster. That single merge caps the ARI of an otherwise perfect clustering at about 0.915.
 
 Writes ``summary.json`` (manifest + per-seed figures), ``seed<S>.json`` (pattern report and the
-cluster of every task) and, for the first seed, ``pca_seed<S>.png`` (2-D PCA of the embeddings,
+cluster of every task; BIG-Bench-Hard representatives by id only, since that data never enters
+the repository) and, for the first seed, ``pca_seed<S>.png`` (2-D PCA of the embeddings,
 coloured by cluster and by family) and ``manifest.json`` under ``--out`` (default: a new run
 folder under the data home; the committed figures are in ``results/exp001``).
 
@@ -56,6 +57,7 @@ from self_distill.evidence import (
 )
 from self_distill.report.artifacts import run_dir, write_manifest
 from self_distill.tasks import ONEOFF_FAMILY, Task, build_stream, family_names, load_tasks
+from self_distill.tasks.reference_data import is_reference_family
 
 DEFAULT_BBH = "navigate,hyperbaton,object_counting,logical_deduction_five_objects"
 ARI_TARGET = 0.9
@@ -147,6 +149,19 @@ def plot(path: Path, vectors: np.ndarray, labels: np.ndarray, families: np.ndarr
     plt.close(figure)
 
 
+def without_reference_text(report: dict[str, Any], families: dict[str, str]) -> dict[str, Any]:
+    """The pattern report with the text of every representative from reference data
+    (BIG-Bench-Hard, CoLA) dropped; its id still names the task."""
+    for cluster in report["clusters"]:
+        cluster["representatives"] = [
+            {k: v for k, v in rep.items() if k != "text"}
+            if is_reference_family(families[rep["id"]])
+            else rep
+            for rep in cluster["representatives"]
+        ]
+    return report
+
+
 def run_seed(
     seed: int, args: argparse.Namespace, embedder: Embedder, config: ClusterConfig
 ) -> dict[str, Any]:
@@ -187,7 +202,9 @@ def run_seed(
     detail = {
         "seed": seed,
         "scores": row,
-        "pattern_report": report.to_dict(),
+        "pattern_report": without_reference_text(
+            report.to_dict(), {task.id: task.family for task in stream}
+        ),
         "tasks": [
             {"id": task.id, "family": task.family, "cluster": int(label)}
             for task, label in zip(stream, labels, strict=True)

@@ -14,7 +14,11 @@ answers outside their family. Also per-task rows, the agent report (HTML, Markdo
 ``tokens.png`` (cumulative tokens of both arms, drawn by the report).
 
     python experiments/exp005_token_cost.py [--model SPEC] [--creator SPEC] [--labels MODE]
-        [--seed S] [--n N] [--families a,b] [--quick] [--out FOLDER]
+        [--seed S] [--n N] [--families a,b] [--quick] [--out FOLDER] [--resume RUN_ID]
+
+A killed run goes on with the same arguments plus ``--resume RUN_ID`` (the agent run's id, from
+``self-distill ledger runs``): the baseline comes back from the response cache, the agent
+replays its journal and makes no model call twice.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from self_distill.skills.creation import prompts
 from self_distill.stats import paired_difference, wilson_interval
 from self_distill.tasks import Task, build_stream, family_names
 from self_distill.tasks.jsonl import jsonl_text
+from self_distill.tasks.reference_data import is_reference_family
 
 DEFAULT_MODEL = "embedded:qwen2.5-coder-1.5b"
 BBH_FAMILY = "bbh:word_sorting"
@@ -53,8 +58,7 @@ def build(families: list[str], n: int, noise: float, seed: int) -> list[Task]:
 def without_reference_text(row: dict[str, Any]) -> dict[str, Any]:
     """A per-task row with the answer texts dropped for reference data (BIG-Bench-Hard, CoLA),
     which never enters the repository; generated tasks keep theirs."""
-    family = str(row.get("family") or "")
-    if not (family.startswith("bbh:") or family == "cola"):
+    if not is_reference_family(str(row.get("family") or "")):
         return row
     return {k: v for k, v in row.items() if k not in ("answer", "target", "baseline_answer")}
 
@@ -253,6 +257,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--out", type=Path, default=None, help="results folder (default: a new run folder)"
     )
+    parser.add_argument(
+        "--resume", default=None, metavar="RUN_ID", help="continue a killed agent run (same args)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.n = min(args.n, 200)
@@ -290,6 +297,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             creator=args.creator,
             config=config,
             store=open_store(out / "skills"),
+            resume=args.resume,
             progress=lambda _: progress.advance(bar),
         )
     run_id = agent.summary["run_id"]

@@ -37,7 +37,7 @@ from self_distill.agent.student_tier import (
     StudentTier,
 )
 from self_distill.distill.train import TrainConfig
-from self_distill.errors import ModelError, SelfDistillError, UsageError
+from self_distill.errors import ModelError, SelfDistillError, SkillError, UsageError
 from self_distill.evaluation import score_answer
 from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
 from self_distill.ledger import Ledger, RecordedModel
@@ -48,11 +48,11 @@ from self_distill.rlm.routing import RlmComparison
 from self_distill.sandbox import Sandbox
 from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import CreationRequest, run_creation
-from self_distill.skills.examples import SkillData, split_examples
-from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.examples import LabelledExample, SkillData, split_examples
+from self_distill.skills.store.skill_store import SkillStore, StoredSkill
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.skills.verification.verifier import verify_skill
-from self_distill.tasks import Task, normalise_text
+from self_distill.tasks import Task, is_valid_target, normalise_text
 
 CREATION_CHECK_EVERY = 10
 """Tasks between two looks for clusters worth a skill (and at every re-clustering)."""
@@ -295,7 +295,7 @@ class Agent:
                 skill=route.ref if route.route != "model" else None,
                 answer=route.answer,
                 target=target,
-                label=self._label(route, target),
+                label=self._label(route, target, task.answer_format),
                 correct=correct,
                 tokens=route.tokens,
                 latency_s=route.latency_s,
@@ -331,11 +331,15 @@ class Agent:
                 time.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
 
-    def _label(self, route: Route, target: str | None) -> str | None:
+    def _label(self, route: Route, target: str | None, answer_format: str) -> str | None:
+        """The task's label: the data's target (``feedback``), or the model's own answer
+        (``teacher``) when the task's scorer can use it as a target: a numeric answer stating
+        two numbers, or entities that are not JSON, would make every judging on it fail."""
         if self.config.labels == "feedback":
             return target
         if self.config.labels == "teacher" and route.route == "model" and route.answer:
-            return route.answer
+            usable = "exact" if answer_format == "free" else answer_format
+            return route.answer if is_valid_target(usable, route.answer) else None
         return None
 
     def _replay(self, seq: int, task: Task) -> TaskRecord:
@@ -481,29 +485,37 @@ class Agent:
     def _reuse_skill(self, seq: int, cluster: int, labelled: list[int], size: int) -> bool:
         """Try the run's active skills on a cluster that has none, before paying for a creation:
         a family split over two clusters needs one skill. A skill is reused only when the
-        verifier accepts it on the cluster's own labelled tasks, exactly as a new skill would be
-        judged; a refusal is remembered until the cluster doubles."""
-        if len(labelled) < self.config.min_examples:
+        verifier accepts it on the cluster's own labelled tasks, with the thresholds a new
+        skill meets; a refusal is remembered until the cluster doubles.
+
+        Reuse costs no model tokens, so it is judged as soon as the cluster holds enough
+        labelled tasks for a skill right on all of them to pass
+        (:meth:`VerifierConfig.fewest_heldout`), not after ``min_examples``, which sizes a
+        creation's shown and held-out split. See :meth:`_reuse_data` for what is judged on."""
+        verifier = VerifierConfig(seed=self.config.seed)
+        if len(labelled) < verifier.fewest_heldout():
             return False
-        answer_format, _, data = self._labelled_split(cluster, labelled)
         for skill in {s.ref: s for s in self.skills.by_cluster.values()}.values():
             tried = self.reuse_tried.get((cluster, skill.ref))
             if tried is not None and size < tried * self.config.backoff_growth:
                 continue
-            code = self.store.get(skill.ref).code()
+            stored = self.store.get(skill.ref)
+            answer_format, heldout = self._reuse_data(stored, labelled)
+            if len(heldout) < verifier.fewest_heldout():
+                continue
             verdict = verify_skill(
-                code,
-                data.shown,
-                data.heldout,
+                stored.code(),
+                [],
+                heldout,
                 answer_format=answer_format,
-                config=VerifierConfig(seed=self.config.seed),
+                config=verifier,
                 sandbox=self.sandbox,
             )
             detail = {
                 "size": size,
                 "family": skill.family,
                 "answer_format": answer_format,
-                "n_heldout": len(data.heldout),
+                "n_heldout": len(heldout),
                 "reasons": list(verdict.reasons),
                 "heldout_accuracy": verdict.heldout_accuracy,
                 "heldout_ci": list(verdict.heldout_ci) if verdict.heldout_ci else None,
@@ -517,6 +529,33 @@ class Agent:
                     self.on_event(event)
                 return True
         return False
+
+    def _reuse_data(
+        self, stored: StoredSkill, labelled: list[int]
+    ) -> tuple[str, list[LabelledExample]]:
+        """What a reuse is judged on: (answer format, held-out examples).
+
+        Held out are the cluster's labelled tasks of its commonest answer format, without
+        duplicates and without any input the skill's creator was shown (a re-clustering can
+        move those into this cluster), the latest ``max_heldout`` of them: none was used to
+        write the skill, so all of them can judge it. Nothing is passed as shown: the checks
+        that read shown examples (lookup table, crashes on them) gave their verdict on this
+        code and those examples at creation. A skill stored without its examples is never
+        reused, since what its creator saw cannot be left out."""
+        try:
+            examples = stored.examples()
+        except SkillError:
+            return "exact", []
+        seen = {normalise_text(example.input) for example, split in examples if split == "shown"}
+        answer_format = Counter(self.seen.formats[i] for i in labelled).most_common(1)[0][0]
+        heldout: list[LabelledExample] = []
+        for i in reversed(labelled):
+            key = normalise_text(self.seen.texts[i])
+            if self.seen.formats[i] != answer_format or key in seen:
+                continue
+            seen.add(key)
+            heldout.append(LabelledExample(self.seen.texts[i], self.seen.labels[i] or ""))
+        return answer_format, heldout[: self.config.max_heldout][::-1]
 
     def _create(self, seq: int, cluster: int, members: list[int], figures: dict[str, Any]) -> None:
         answer_format, members, data = self._labelled_split(cluster, members)
@@ -538,6 +577,7 @@ class Agent:
             verifier=VerifierConfig(seed=self.config.seed),
             other_cluster_inputs=tuple(self.seen.texts[i] for i in others[-200:]),
         )
+        before = self.journal.tokens()
         try:
             outcome = run_creation(
                 request,
@@ -547,12 +587,13 @@ class Agent:
                 sandbox_options=self._sandbox_options,
             )
         except SelfDistillError as error:
+            # the calls made before the error are paid for: they count against the budget
             failure = EventRecord(
                 seq,
                 "creation_failed",
                 cluster,
                 None,
-                0,
+                self.journal.tokens() - before,
                 {
                     **figures,
                     "creator": self.creator_spec,

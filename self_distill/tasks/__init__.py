@@ -30,7 +30,7 @@ from self_distill.tasks.loaders import (
     write_jsonl,
 )
 from self_distill.tasks.oneoff import ONEOFF_FAMILY, generate_oneoff
-from self_distill.tasks.scorers import Scorer, scorer_for
+from self_distill.tasks.scorers import Scorer, is_valid_target, scorer_for
 from self_distill.tasks.sources import load_tasks
 from self_distill.tasks.splits import TaskSplits, split_tasks
 from self_distill.tasks.stats import TaskStats, task_stats
@@ -57,6 +57,7 @@ __all__ = [
     "generate",
     "generate_oneoff",
     "infer_answer_format",
+    "is_valid_target",
     "load_bbh",
     "load_cola",
     "load_jsonl",

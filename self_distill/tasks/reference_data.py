@@ -15,6 +15,12 @@ ENV_VAR = "SELF_DISTILL_DATASETS"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def is_reference_family(family: str) -> bool:
+    """True for a family read from the reference data sets (``bbh:<task>``, ``cola``): results
+    may name its tasks by id but never hold their text."""
+    return family.startswith("bbh:") or family == "cola"
+
+
 def datasets_dir() -> Path:
     """The reference data directory; a :class:`DataError` says how to point at it if missing."""
     explicit = os.environ.get(ENV_VAR)

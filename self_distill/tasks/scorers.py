@@ -170,3 +170,14 @@ def scorer_for(answer_format: str) -> Scorer:
         raise UsageError(
             f"no scorer for answer format {answer_format!r}; known: {', '.join(SCORERS)}"
         ) from None
+
+
+def is_valid_target(answer_format: str, text: str) -> bool:
+    """Whether ``text`` can be a reference answer of ``answer_format``: its scorer can compare
+    an answer with it (a numeric target states one number, a set_f1 target is a JSON list of
+    entities, ...). A model's answer used as a label must pass this, or judging on it fails."""
+    try:
+        scorer_for(answer_format)(text, text)
+    except UsageError:
+        return False
+    return True

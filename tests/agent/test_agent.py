@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -20,11 +21,18 @@ import pytest
 
 from self_distill.agent.agent import Agent
 from self_distill.api import answer, run_agent
+from self_distill.errors import ModelUnavailableError
+from self_distill.evidence.clustering import Assignment
 from self_distill.ledger import Ledger
+from self_distill.ledger.agent_journal import AgentJournal
+from self_distill.models.base import Message
 from self_distill.skills.store.skill_store import SkillStore
+from self_distill.skills.verification.config import VerifierConfig
 from self_distill.tasks import Task, build_stream, write_jsonl
-from tests.support.agent_stream import SMALL, scripted_agent_model
+from tests.support.agent_stream import CONSTANT_REPLY, SMALL, scripted_agent_model
 from tests.support.cli import REPO
+from tests.support.scripted_model import ScriptedFakeModel
+from tests.support.word_sort_creation import SORT_SKILL_REPLY
 
 WRONG_SORT = "def solve(text: str) -> str:\n    return 'zzz'\n"
 
@@ -297,3 +305,103 @@ def test_an_active_skill_is_reused_for_another_cluster_only_when_verified_there(
             assert agent.journal.tokens() == tokens_before, "reuse costs no model tokens"
     assert ("reuse_refused", 98) in events and ("reused", 99) in events
     assert events.count(("reuse_refused", 98)) == 1
+
+
+def test_a_second_cluster_of_the_family_reuses_the_skill_as_soon_as_unseen_labels_can_judge_it(
+    tmp_path: Path,
+) -> None:
+    """Reuse costs no model tokens, so it is judged once a cluster holds
+    ``VerifierConfig.fewest_heldout()`` labelled tasks the skill's creator never saw (16), not
+    after ``min_examples``; the creator's shown examples, which a re-clustering can move into the
+    new cluster, never count. Cluster 99 stands for a second word_sort cluster; the model is the
+    test-only ScriptedFakeModel (``scripted_agent_model``)."""
+    tasks = stream(120)
+    fewest = VerifierConfig().fewest_heldout()
+    assert fewest < SMALL.min_examples
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        agent = Agent(
+            scripted_agent_model(),
+            ledger=ledger,
+            store=SkillStore(tmp_path / "store"),
+            config=SMALL,
+        )
+        with agent:
+            agent.run(tasks)
+            [ref] = {s.ref for s in agent.skills.by_cluster.values()}
+            examples = agent.store.get(ref).examples()
+            shown = {example.input for example, split in examples if split == "shown"}
+            sorts = [i for i, t in enumerate(tasks) if t.family == "word_sort"]
+            creator_saw = [i for i in sorts if tasks[i].input in shown]
+            unseen = [i for i in sorts if tasks[i].input not in shown]
+            assert creator_saw and len(unseen) > fewest
+            tokens_before = agent.journal.tokens()
+
+            too_few = sorted(creator_saw + unseen[: fewest - 1])
+            assert len(too_few) >= fewest, "enough members, but not enough the creator never saw"
+            assert agent._reuse_skill(len(tasks), 99, too_few, len(too_few)) is False
+            assert not [e for e in agent.journal.events() if e.cluster == 99]
+
+            enough = sorted(creator_saw + unseen[:fewest])
+            assert agent._reuse_skill(len(tasks), 99, enough, len(enough)) is True
+            [event] = [e for e in agent.journal.events() if e.cluster == 99]
+            assert (event.kind, event.skill, event.tokens) == ("reused", ref, 0)
+            assert event.detail["n_heldout"] == fewest and event.detail["reasons"] == []
+            assert agent.journal.tokens() == tokens_before, "reuse costs no model tokens"
+
+            fresh = next(t for t in stream(40, seed=9) if t.family == "word_sort")
+            inside = Assignment(cluster_id=99, strength=1.0, distance=0.0, belongs=True)
+            assert agent.skills.answer(fresh.input, inside) == (fresh.target, "skill", ref)
+
+
+def test_teacher_labels_the_scorer_cannot_use_are_no_labels(tmp_path: Path) -> None:
+    """With ``--labels teacher`` a model answer becomes a label only when its format's scorer
+    can take it as a target: "1 or 2" states two numbers, so judging a skill on such labels
+    (a reuse, a creation) would fail the run. The model is the test-only ScriptedFakeModel."""
+
+    def reply(messages: list[Message]) -> str:
+        if len(messages) > 2:
+            return SORT_SKILL_REPLY
+        text = messages[-1]["content"]
+        if "= ?" in text:
+            return "1 or 2"
+        return " ".join(sorted(re.findall(r"[A-Za-z]+", re.split(r"[:\n]", text)[-1])))
+
+    result = run_agent(
+        stream(120),
+        model=ScriptedFakeModel(reply, spec="scripted:teacher"),
+        config=dataclasses.replace(SMALL, labels="teacher"),
+        ledger=tmp_path / "ledger.sqlite3",
+        store=tmp_path / "store",
+    )
+    assert [c["family"] for c in result.summary["creations"] if c["accepted"]] == ["word_sort"]
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        rows = AgentJournal(ledger, result.summary["run_id"]).tasks()
+    assert not [row for row in rows if row.family == "arith" and row.label is not None]
+    assert [row for row in rows if row.family == "word_sort" and row.label is not None]
+
+
+def test_a_creation_that_errors_midway_still_counts_the_tokens_it_spent(tmp_path: Path) -> None:
+    """The creator's first candidate is paid for, then the model goes away: the failed
+    creation's event carries those tokens, so the budget and the report count them. The model
+    is the test-only ScriptedFakeModel."""
+    creation_calls = 0
+
+    def reply(messages: list[Message]) -> str:
+        nonlocal creation_calls
+        if len(messages) <= 2:
+            return scripted_agent_model().complete(messages).text
+        creation_calls += 1
+        if creation_calls > 1:
+            raise ModelUnavailableError("the scripted creator is gone")
+        return CONSTANT_REPLY
+
+    result = run_agent(
+        stream(80),
+        model=ScriptedFakeModel(reply, spec="scripted:vanishing-creator"),
+        config=dataclasses.replace(SMALL, candidates=3),
+        ledger=tmp_path / "ledger.sqlite3",
+        store=tmp_path / "store",
+    )
+    first, *_ = creations = result.summary["creations"]
+    assert all(c["reasons"] == ["model_error"] for c in creations) and first["tokens"] > 0
+    assert sum(c["tokens"] for c in creations) == result.summary["tokens_by_purpose"]["create"]

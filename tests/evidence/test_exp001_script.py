@@ -34,3 +34,27 @@ def test_small_run_writes_summary_per_seed_results_and_plot(
     assert len(detail["tasks"]) == 360
     assert {task["family"] for task in detail["tasks"]} >= {"oneoff", "bbh:navigate"}
     assert (out / "pca_seed0.png").stat().st_size > 10_000
+
+
+def test_seed_results_name_big_bench_tasks_by_id_and_hold_none_of_their_text(
+    tmp_path: Path, session_cache_path: Path
+) -> None:
+    """BIG-Bench-Hard data never enters the repository: its representatives keep their ids."""
+    exp001 = load_experiment("exp001")
+    out = tmp_path / "exp001"
+    exp001.main(
+        ["--n", "360", "--seeds", "0", "--out", str(out), "--cache", str(session_cache_path)]
+    )
+    text = (out / "seed0.json").read_text()
+    detail = json.loads(text)
+    stream = exp001.build(360, 0.1, 0, exp001.DEFAULT_BBH.split(","))
+    bbh = [task for task in stream if task.family.startswith("bbh:")]
+    representatives = [
+        rep
+        for cluster in detail["pattern_report"]["clusters"]
+        for rep in cluster["representatives"]
+    ]
+    assert any(rep["id"].startswith("bbh:") for rep in representatives)
+    assert all("text" not in rep for rep in representatives if rep["id"].startswith("bbh:"))
+    assert all("text" in rep for rep in representatives if not rep["id"].startswith("bbh:"))
+    assert bbh and not [task.id for task in bbh if task.input[:40] in text]

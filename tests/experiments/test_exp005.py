@@ -48,6 +48,28 @@ def test_analyse_pairs_the_arms_and_isolates_the_families() -> None:
     assert figures["skill_answers_outside_their_family"] == 0
 
 
+def test_resume_hands_the_killed_agent_run_to_run_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--resume RUN_ID`` continues the agent run (the baseline comes back from the cache)."""
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_run_agent(tasks: list[Task], **options: object) -> None:
+        seen.update(options)
+        raise Stop
+
+    monkeypatch.setattr(exp005, "evaluate_model", lambda *args, **kwargs: None)
+    monkeypatch.setattr(exp005, "run_agent", fake_run_agent)
+    with pytest.raises(Stop):
+        exp005.main(
+            ["--n", "12", "--families", "word_sort", "--out", str(tmp_path), "--resume", "r1"]
+        )
+    assert seen["resume"] == "r1"
+
+
 @pytest.mark.model
 def test_a_tiny_run_on_the_embedded_default_writes_summary_report_and_rows(tmp_path: Path) -> None:
     document = exp005.main(

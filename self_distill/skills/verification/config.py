@@ -7,10 +7,13 @@ next to its weights).
 
 from __future__ import annotations
 
+import math
+import sys
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from self_distill.errors import ConfigError
+from self_distill.stats import wilson_interval, z_for_confidence
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,20 @@ class VerifierConfig:
             raise ConfigError(
                 "VerifierConfig.call_timeout_s and max_median_call_s must be positive seconds."
             )
+
+    def fewest_heldout(self) -> int:
+        """The fewest held-out examples on which a skill right on every one passes
+        ``low_accuracy`` (16 for the default 0.8 at 95%): fewer are never enough evidence,
+        whatever the skill, so judging on fewer is wasted work. With a lower bound of 1.0 no
+        count is enough and the answer is ``sys.maxsize``."""
+        bound = self.min_accuracy_lower_bound
+        if bound >= 1.0:
+            return sys.maxsize
+        z2 = z_for_confidence(self.confidence) ** 2
+        n = max(1, math.floor(bound * z2 / (1.0 - bound)))  # n / (n + z^2) >= bound, rounded down
+        while wilson_interval(n, n, self.confidence)[0] < bound:
+            n += 1
+        return n
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict, stored next to each verdict."""

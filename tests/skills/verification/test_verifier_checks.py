@@ -204,3 +204,13 @@ def test_verdict_accepts_only_when_no_check_failed_and_serialises() -> None:
     assert bad.shown_failures() == (failure,)
     assert Verdict.from_dict(json.loads(json.dumps(as_dict))) == bad
     assert Verdict.from_dict(good.to_dict()) == good
+
+
+def test_fewest_heldout_is_where_a_perfect_score_first_clears_the_bound() -> None:
+    for bound in (0.0, 0.5, 0.8, 0.9, 0.99):
+        config = VerifierConfig(min_accuracy_lower_bound=bound)
+        n = config.fewest_heldout()
+        assert not checks.check_low_accuracy([1.0] * n, config).failed
+        if n > 1:
+            assert checks.check_low_accuracy([1.0] * (n - 1), config).failed
+    assert VerifierConfig().fewest_heldout() == 16
