@@ -161,8 +161,6 @@ class Agent:
             RlmTier(
                 self.model,
                 RlmLimits(max_iterations=self.config.rlm_max_iterations),
-                max_tokens=self.config.max_tokens,
-                seed=self.config.seed,
                 sandbox_options=sandbox_options,
             )
             if self.config.rlm
@@ -688,9 +686,9 @@ class Agent:
             raise UsageError("compare_rlm needs the RLM tier (AgentConfig.rlm = True)")
         if not tasks or not all(task.scorable for task in tasks):
             raise UsageError("compare_rlm needs labelled tasks (a target and a scored format)")
-        before = self.journal.last_call_id()
-        comparison = self.rlm.compare(cluster, tasks)
-        tokens = self.journal.tokens_after(before)
+        before = self.journal.tokens()
+        comparison = self.rlm.compare(cluster, tasks, self.router.ask_model)
+        tokens = self.journal.tokens() - before
         detail = {
             "n": comparison.n,
             "plain_correct": comparison.plain_correct,

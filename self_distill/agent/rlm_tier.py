@@ -12,11 +12,12 @@ model, so their tokens are in the run's ledger like any other call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from self_distill.agent.router import TOO_LONG
-from self_distill.evaluation import direct_messages, score_answer
+from self_distill.evaluation import score_answer
 from self_distill.ledger import RecordedModel
+from self_distill.models.base import Completion
 from self_distill.rlm import RlmAnswer, RlmLimits, RlmModels, model_window, run_rlm
 from self_distill.rlm.routing import RlmComparison, prefer_rlm
 from self_distill.rlm.window import ModelWindow
@@ -34,21 +35,21 @@ class RlmTier:
         limits: RlmLimits,
         *,
         window: ModelWindow | None = None,
-        max_tokens: int = 48,
-        seed: int = 0,
         sandbox_options: dict | None = None,
     ) -> None:
         self.model = model
         self.limits = limits
         self.window = window or model_window(model.generator)
-        self.max_tokens = max_tokens
-        self.seed = seed
         self.sandbox_options = sandbox_options
         self.comparisons: dict[int, RlmComparison] = {}
 
+    def too_long(self, text: str) -> bool:
+        """Whether ``text`` does not fit the model's window as one plain prompt."""
+        return prefer_rlm(self.window.count(text), self.window.tokens)
+
     def reason(self, text: str, cluster: int) -> str | None:
         """Why ``text`` (of ``cluster``) goes to RLM mode, or None when it should not."""
-        if prefer_rlm(self.window.count(text), self.window.tokens):
+        if self.too_long(text):
             return TOO_LONG
         comparison = self.comparisons.get(cluster)
         if comparison is not None and prefer_rlm(0, None, comparison):
@@ -59,23 +60,19 @@ class RlmTier:
         models = RlmModels(self.model, self.model, self.window, self.window)
         return run_rlm(text, models, limits=self.limits, sandbox_options=self.sandbox_options)
 
-    def compare(self, cluster: int, tasks: Sequence[Task]) -> RlmComparison:
+    def compare(
+        self, cluster: int, tasks: Sequence[Task], ask_plain: Callable[[str], Completion]
+    ) -> RlmComparison:
         """Both modes on labelled held-out ``tasks`` of ``cluster``; the verdict is kept.
 
-        The plain call is the model tier's own prompt (inputs that do not fit are scored 0, as
-        the model tier could not answer them whole); every call is recorded and counted.
+        ``ask_plain`` is the model tier's own call (the router's ``ask_model``), so the plain
+        side is exactly what the cluster gets without RLM; inputs that do not fit are scored 0,
+        as the model tier could not answer them whole. Every call is recorded and counted.
         """
         plain = rlm = 0.0
         for task in tasks:
-            fits = not prefer_rlm(self.window.count(task.input), self.window.tokens)
-            if fits:
-                completion = self.model.complete(
-                    direct_messages(task.input),
-                    purpose="solve",
-                    max_tokens=self.max_tokens,
-                    seed=self.seed,
-                )
-                plain += score_answer(task, completion.text) or 0.0
+            if not self.too_long(task.input):
+                plain += score_answer(task, ask_plain(task.input).text) or 0.0
             rlm += score_answer(task, self.answer(task.input).text or "") or 0.0
         comparison = RlmComparison(len(tasks), plain, rlm)
         self.comparisons[cluster] = comparison

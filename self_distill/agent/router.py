@@ -25,10 +25,10 @@ from self_distill.evidence import Assignment
 from self_distill.ledger import RecordedModel
 from self_distill.models.base import Completion
 from self_distill.sandbox import Handle, Sandbox
+from self_distill.skills.contract import ENTRY_POINT, TRIGGER
 
 if TYPE_CHECKING:
     from self_distill.agent.rlm_tier import RlmTier
-from self_distill.skills.contract import ENTRY_POINT, TRIGGER
 
 TOO_LONG = "too_long"
 """The RLM tier's reason for an input longer than the model's window (see ``rlm_tier``)."""
@@ -154,8 +154,7 @@ class Router:
                 )
             reasons.append("student_abstained")
         rlm_tokens = 0
-        why_rlm = self.rlm.reason(text, cluster) if self.rlm is not None else None
-        if self.rlm is not None and why_rlm is not None:
+        if self.rlm is not None and (why_rlm := self.rlm.reason(text, cluster)) is not None:
             result = self.rlm.answer(text)
             rlm_tokens = result.tokens
             stopped = f"rlm_{result.trajectory.stop_reason}"

@@ -67,15 +67,6 @@ class AgentJournal:
         )
         return int(value)
 
-    def tokens_after(self, call_id: int) -> int:
-        """Input plus output tokens of the run's calls recorded after ``call_id``."""
-        [(value,)] = self.ledger.query(
-            "SELECT COALESCE(SUM(input_tokens + output_tokens), 0) FROM model_calls "
-            "WHERE run_id = ? AND id > ?",
-            (self.run_id, call_id),
-        )
-        return int(value)
-
     def record_task(self, task: TaskRecord) -> None:
         values = task.to_dict()
         self.ledger.write(

@@ -188,7 +188,7 @@ def looks_empty(printed: str) -> bool:
     if not lines:
         return False
     last = lines[-1].strip()
-    return last in _EMPTY_RESULTS or last.split()[-1] in {"0", "[]"}
+    return is_empty_answer(last) or last.split()[-1] in {"0", "[]"}
 
 
 def replayed_reply(reply: str, codes: list[str]) -> str:
