@@ -9,8 +9,10 @@ at the tokens of the original call, so the cache saves wall time and never flatt
 ``summary.json`` holds per arm: accuracy with its 95% interval, tokens, cost per correct answer
 (tokens per correct); ``token_ratio``, ``steady_state_token_ratio`` (the last quarter),
 ``break_even_task`` per family and overall, the paired accuracy difference with its 95%
-interval, routes by family, creations tried and accepted with their costs, demotions, skill
-answers outside their family. Also per-task rows, the agent report (HTML, Markdown) and
+interval, routes by family, why a family's tasks still went to the model after its skill was
+active (the router's reasons: ``noise``, ``outside_threshold``...), creations tried and
+accepted with their costs, demotions, skill answers outside their family (by task family and
+skill family). Also per-task rows, the agent report (HTML, Markdown) and
 ``tokens.png`` (cumulative tokens of both arms, drawn by the report).
 
     python experiments/exp005_token_cost.py [--model SPEC] [--creator SPEC] [--labels MODE]
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,7 @@ from self_distill.ledger.agent_journal import AgentJournal
 from self_distill.report.agent_report import write_agent_report
 from self_distill.report.artifacts import run_dir, write_json, write_manifest
 from self_distill.skills.creation import prompts
-from self_distill.stats import paired_difference, wilson_interval
+from self_distill.stats import accuracy_summary, paired_difference
 from self_distill.tasks import Task, build_stream, family_names
 from self_distill.tasks.jsonl import jsonl_text
 from self_distill.tasks.reference_data import is_reference_family
@@ -77,12 +79,13 @@ def break_even(agent: list[int], baseline: list[int]) -> int | None:
 
 
 def arm_figures(scores: list[float], tokens: int) -> dict[str, Any]:
+    """An arm's accuracy (:func:`accuracy_summary`) with what it paid per correct answer."""
+    summary = accuracy_summary(scores)
     correct = sum(scores)
-    low, high = wilson_interval(correct, len(scores))
     return {
-        "accuracy": correct / len(scores),
-        "ci95": [low, high],
-        "n_scored": len(scores),
+        "accuracy": summary["accuracy"],
+        "ci95": summary["ci95"],
+        "n_scored": summary["n"],
         "tokens": tokens,
         "tokens_per_correct": tokens / correct if correct else None,
     }
@@ -159,9 +162,12 @@ def analyse(
             own = [agent_rows[i].tokens for i in members]
             own[0] += creation
             figures["break_even_task"] = break_even(own, [baseline_per_task[i] for i in members])
+            figures["model_reasons_after_activation"] = dict(
+                Counter(agent_rows[i].reason for i in after if agent_rows[i].route == "model")
+            )
         per_family[family] = figures
-    foreign = sum(
-        1
+    foreign = Counter(
+        f"{tasks[i].family} by {family_of_skill.get(row.skill)}"
         for i, row in enumerate(agent_rows)
         if row.route == "skill" and family_of_skill.get(row.skill) != tasks[i].family
     )
@@ -176,7 +182,8 @@ def analyse(
         "break_even_task": break_even(agent_per_task, baseline_per_task),
         "paired_accuracy_difference": {"mean": difference, "ci95": list(interval)},
         "families": per_family,
-        "skill_answers_outside_their_family": foreign,
+        "skill_answers_outside_their_family": foreign.total(),
+        "skill_answers_outside_their_family_by_pair": dict(foreign),
         "skill_answers_to_oneoffs": sum(
             1
             for i, row in enumerate(agent_rows)
@@ -227,7 +234,8 @@ def print_table(document: dict[str, Any], console: Console) -> None:
         f"{document['break_even_task']}; creations {document['creations_accepted']}/"
         f"{document['creations_tried']} accepted ({document['creation_tokens']} tokens); "
         f"{len(document['demotions'])} demotions; skill answers outside their family "
-        f"{document['skill_answers_outside_their_family']}"
+        f"{document['skill_answers_outside_their_family']} "
+        f"{document['skill_answers_outside_their_family_by_pair'] or ''}"
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from self_distill.evaluation import direct_messages, score_answer
-from self_distill.stats import paired_difference, wilson_interval
+from self_distill.stats import accuracy_summary, paired_difference
 from self_distill.tasks import Task, task_stats
 
 
@@ -128,7 +128,6 @@ def compare_students(
 
 
 def _arm(scores: Sequence[float], seconds_per_answer: float) -> ArmScore:
-    total = sum(scores)
-    return ArmScore(
-        total / len(scores), wilson_interval(total, len(scores)), round(seconds_per_answer, 4)
-    )
+    summary = accuracy_summary(scores)
+    low, high = summary["ci95"]
+    return ArmScore(summary["accuracy"], (low, high), round(seconds_per_answer, 4))

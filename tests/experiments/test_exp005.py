@@ -24,6 +24,8 @@ def test_analyse_pairs_the_arms_and_isolates_the_families() -> None:
     tasks = [
         Task(f"t{i}", "word_sort" if i % 2 else "arith", f"x{i}", "y", "exact") for i in range(8)
     ]
+    tasks.append(Task("t8", "bbh:word_sorting", "x8", "y", "exact"))
+    tasks.append(Task("t9", "word_sort", "x9", "y", "exact"))
     baseline = [SimpleNamespace(tokens=10, score=0.0) for _ in tasks]
     rows = [
         SimpleNamespace(
@@ -31,21 +33,30 @@ def test_analyse_pairs_the_arms_and_isolates_the_families() -> None:
             route="skill" if (i % 2 and i > 2) else "model",
             correct=1.0 if (i % 2 and i > 2) else 0.0,
             skill="s@1" if (i % 2 and i > 2) else None,
+            reason="skill" if (i % 2 and i > 2) else "no_skill",
         )
         for i in range(8)
     ]
+    rows.append(SimpleNamespace(tokens=0, route="skill", correct=1.0, skill="s@1", reason="skill"))
+    rows.append(SimpleNamespace(tokens=10, route="model", correct=0.0, skill=None, reason="noise"))
     events = [
         SimpleNamespace(
             kind="activated", seq=2, tokens=15, skill="s@1", detail={"family": "word_sort"}
         )
     ]
-    figures = exp005.analyse(tasks, baseline, rows, events, agent_tokens=65, baseline_tokens=80)
-    assert figures["token_ratio"] == 65 / 80
-    assert figures["paired_accuracy_difference"]["mean"] == pytest.approx(3 / 8)
+    figures = exp005.analyse(tasks, baseline, rows, events, agent_tokens=75, baseline_tokens=100)
+    assert figures["token_ratio"] == 75 / 100
+    assert figures["paired_accuracy_difference"]["mean"] == pytest.approx(4 / 10)
     sort = figures["families"]["word_sort"]
-    assert sort["tokens_after_activation_ratio"] == 0.0 and sort["activated_after_task"] == 3
-    assert sort["routes"] == {"model": 1, "skill": 3, "student": 0}
-    assert figures["skill_answers_outside_their_family"] == 0
+    assert sort["tokens_after_activation_ratio"] == pytest.approx(10 / 40)
+    assert sort["activated_after_task"] == 3
+    assert sort["routes"] == {"model": 2, "skill": 3, "student": 0}
+    # why the family's later tasks still went to the model, for the closing figures
+    assert sort["model_reasons_after_activation"] == {"noise": 1}
+    assert figures["skill_answers_outside_their_family"] == 1
+    assert figures["skill_answers_outside_their_family_by_pair"] == {
+        "bbh:word_sorting by word_sort": 1
+    }
 
 
 def test_resume_hands_the_killed_agent_run_to_run_agent(
