@@ -55,7 +55,7 @@ def test_figures_count_own_other_and_oneoffs() -> None:
     assert result["kinds"]["sort"] == {"tasks": 3, "own": 1, "other": 1}
     assert result["studied_inside_share"] == pytest.approx(1 / 3)
     assert result["studied_missed"] == 2
-    assert result["oneoffs_inside"] == 1
+    assert result["oneoffs_inside"] == 1 and result["oneoffs_inside_studied"] == 1
     assert result["other_kinds_inside_wrong_cluster"] == 1
 
 
