@@ -215,10 +215,10 @@ def plot(path: Path, summary: dict[str, Any], seeds: Sequence[int], studied: str
             oneoffs = summary["rules"][rule][str(seed)]["oneoffs_inside"]
             ax.annotate(str(oneoffs), (x, 0.02), ha="center", fontsize=8, color="white")
     ax.set_xticks([i + 0.4 - width / 2 for i in range(len(RULES))], RULES)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.2)
     ax.set_ylabel(f"share of {studied} tasks inside their kind's cluster")
     ax.set_title("membership rules (white: one-offs let inside a cluster)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", ncol=len(seeds))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -1,14 +1,17 @@
 """llama.cpp backend (llama-cpp-python) over any local GGUF file.
 
 Loading a GGUF takes seconds, so loaded models are kept per (path, context size) for the life of
-the process: the skill creator asks the same model hundreds of times.
+the process: the skill creator asks the same model hundreds of times. Models with a LoRA adapter
+(students) are the exception: an agent run trains a new one every few hundred tasks and serves
+only the newest, so only the last :data:`ADAPTED_MODELS_KEPT` stay loaded and older ones are
+closed, or a long run would hold every student it ever trained in memory.
 """
 
 from __future__ import annotations
 
 import atexit
 import time
-from functools import cache
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,12 @@ from self_distill.models.base import Completion, Message, TextGenerator
 from self_distill.models.pricing import FREE
 
 DEFAULT_CONTEXT_TOKENS = 4096
+ADAPTED_MODELS_KEPT = 2
+"""Models with an adapter kept loaded: the student serving the agent and the one being judged."""
+
+_LoadKey = tuple[str, int, int, str | None, bool]
+_BASE_MODELS: dict[_LoadKey, Any] = {}
+_ADAPTED_MODELS: OrderedDict[_LoadKey, Any] = OrderedDict()
 
 
 def default_threads() -> int:
@@ -33,7 +42,6 @@ def configured_threads() -> int:
     return load_settings().llama_threads or default_threads()
 
 
-@cache
 def load_llama(
     path: str,
     n_ctx: int,
@@ -43,7 +51,36 @@ def load_llama(
     logits_all: bool = False,
 ) -> Any:
     """The loaded model, once per set of arguments: ``lora_path`` applies a GGUF LoRA adapter
-    (a student), ``logits_all`` keeps every position's logits (the base-consistency check)."""
+    (a student), ``logits_all`` keeps every position's logits (the base-consistency check).
+    Loading an adapter beyond the last :data:`ADAPTED_MODELS_KEPT` closes the least recently
+    used one."""
+    key = (path, n_ctx, n_threads, lora_path, logits_all)
+    if lora_path is None:
+        if key not in _BASE_MODELS:
+            _BASE_MODELS[key] = _open_llama(*key)
+        return _BASE_MODELS[key]
+    if key in _ADAPTED_MODELS:
+        _ADAPTED_MODELS.move_to_end(key)
+        return _ADAPTED_MODELS[key]
+    llama = _open_llama(*key)
+    _ADAPTED_MODELS[key] = llama
+    while len(_ADAPTED_MODELS) > ADAPTED_MODELS_KEPT:
+        _, oldest = _ADAPTED_MODELS.popitem(last=False)
+        oldest.close()
+    return llama
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free every kept model while the interpreter is intact (llama.cpp's own finaliser fails
+    at shutdown)."""
+    for llama in [*_BASE_MODELS.values(), *_ADAPTED_MODELS.values()]:
+        llama.close()
+
+
+def _open_llama(
+    path: str, n_ctx: int, n_threads: int, lora_path: str | None, logits_all: bool
+) -> Any:
     try:
         from llama_cpp import Llama
     except ImportError as error:
@@ -68,8 +105,6 @@ def load_llama(
             f"llama.cpp cannot load {what}: {error}; check that the files are complete GGUF "
             "files made for each other"
         ) from error
-    # Free the model while the interpreter is intact; llama.cpp's own finaliser fails at shutdown.
-    atexit.register(llama.close)
     return llama
 
 
