@@ -18,7 +18,11 @@ land inside any cluster, under four rules:
   task when closer than that cluster's own typical nearest-neighbour distance (median plus
   three scaled MADs of its members' leave-one-out distances);
 - ``keep_served``: ``nearest_centroid``, and at a re-cluster the members of a cluster of the
-  kind under study (``--served``) that HDBSCAN would drop to noise keep their cluster.
+  kind under study that HDBSCAN would drop to noise keep their cluster;
+- ``adopt_solved``: ``nearest_centroid``, and at a re-cluster every noise task of the kind under
+  study joins the nearest cluster of that kind: a stand-in for adopting the labelled noise tasks
+  that the cluster's skill answers right (evidence a one-off cannot give), which widens the
+  threshold only with tasks of the kind.
 
 A cluster's kind is the commonest kind among its members at that moment (the experiment knows the
 families; the agent does not). ``--same-kind`` names families that are one kind of task (the
@@ -50,7 +54,8 @@ from self_distill.report.pages import Section, write_report
 from self_distill.stats import wilson_interval
 from self_distill.tasks import ONEOFF_FAMILY, family_names
 
-RULES = ("product", "nearest_centroid", "nearest_member", "keep_served")
+RULES = ("product", "nearest_centroid", "nearest_member", "keep_served", "adopt_solved")
+NOISE_TO_CENTROID = ("nearest_centroid", "keep_served", "adopt_solved")
 WORD_SORTING = "word_sort,bbh:word_sorting"
 NN_MADS = 3.0
 
@@ -118,6 +123,8 @@ def replay(
             clusterer.recluster()
             if rule == "keep_served":
                 _keep_served(clusterer, previous, cluster_kind, served)
+            if rule == "adopt_solved":
+                _adopt_solved(clusterer, kinds, served)
         else:
             continue
         labels = clusterer.labels
@@ -140,7 +147,7 @@ def _place(
     if assignment.belongs:
         return assignment.cluster_id
     membership = clusterer.membership
-    if rule in ("nearest_centroid", "keep_served") and assignment.cluster_id < 0:
+    if rule in NOISE_TO_CENTROID and assignment.cluster_id < 0:
         distances = membership.distances(vector[None, :])[0]
         if len(distances):
             row = int(np.argmin(distances))
@@ -156,6 +163,29 @@ def _place(
             if 1.0 - similarity[nearest] <= member_reach.get(cluster, 0.0):
                 return cluster
     return -1
+
+
+def _adopt_solved(clusterer: TaskClusterer, kinds: Sequence[str], served: str) -> None:
+    """Noise tasks of the ``served`` kind join the nearest cluster whose commonest kind it is;
+    the membership index is calibrated again."""
+    labels = clusterer.labels
+    of_kind = np.array([kind == served for kind in kinds[: len(labels)]])
+    targets = [
+        c
+        for c in clusterer.cluster_ids
+        if Counter(kinds[i] for i in np.flatnonzero(labels == c)).most_common(1)[0][0] == served
+    ]
+    noise = np.flatnonzero((labels < 0) & of_kind)
+    if not targets or not len(noise):
+        return
+    rows = [clusterer.membership.cluster_ids.index(c) for c in targets]
+    nearest = np.argmin(clusterer.membership.distances(clusterer.vectors[noise])[:, rows], axis=1)
+    labels = labels.copy()
+    labels[noise] = np.asarray(targets)[nearest]
+    clusterer.labels = labels
+    clusterer.membership = MembershipIndex.calibrate(
+        clusterer.vectors, labels, mads=clusterer.config.membership_mads
+    )
 
 
 def _keep_served(

@@ -71,3 +71,21 @@ def test_an_unknown_rule_is_refused() -> None:
             served="a",
             config=ClusterConfig(),
         )
+
+
+def test_adopt_solved_moves_only_noise_of_the_served_kind_into_its_cluster() -> None:
+    from self_distill.evidence import TaskClusterer
+
+    vectors, kinds = _stream(seed=1)
+    clusterer = TaskClusterer(ClusterConfig(reduce_dims=None, merge_max_distance=None))
+    clusterer.fit(vectors)
+    labels = clusterer.labels.copy()
+    sort_cluster = int(np.bincount(labels[[k == "sort" for k in kinds]] + 1).argmax()) - 1
+    # pretend HDBSCAN had dropped three sort tasks and left every one-off in noise
+    dropped = [i for i, k in enumerate(kinds) if k == "sort"][:3]
+    labels[dropped] = -1
+    clusterer.labels = labels
+    oneoffs = [i for i, k in enumerate(kinds) if k == "oneoff" and labels[i] < 0]
+    exp009._adopt_solved(clusterer, kinds, "sort")
+    assert all(clusterer.labels[i] == sort_cluster for i in dropped)
+    assert oneoffs and all(clusterer.labels[i] < 0 for i in oneoffs)
