@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from self_distill.agent.agent import Agent
@@ -405,3 +406,32 @@ def test_a_creation_that_errors_midway_still_counts_the_tokens_it_spent(tmp_path
     first, *_ = creations = result.summary["creations"]
     assert all(c["reasons"] == ["model_error"] for c in creations) and first["tokens"] > 0
     assert sum(c["tokens"] for c in creations) == result.summary["tokens_by_purpose"]["create"]
+
+
+def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
+    tmp_path: Path,
+) -> None:
+    """``adopt_solved_noise``: at a re-clustering, a labelled noise task joins the nearest
+    served cluster only when that cluster's skill answers it right (a one-off or another
+    family's task cannot show that); the model is the test-only ScriptedFakeModel."""
+    tasks = stream(120)
+    config = dataclasses.replace(SMALL, adopt_solved_noise=True)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        agent = Agent(
+            scripted_agent_model(),
+            ledger=ledger,
+            store=SkillStore(tmp_path / "store"),
+            config=config,
+        )
+        with agent:
+            agent.run(tasks)
+            assert agent.clusterer is not None and agent.clusterer.config.noise_to_nearest
+            [cluster] = list(agent.skills.by_cluster)
+            labels = agent.clusterer.labels
+            sorts = [i for i in np.flatnonzero(labels == cluster) if tasks[i].family == "word_sort"]
+            sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
+            moved = [int(i) for i in sorts[:3] + sums[:3]]
+            labels[moved] = -1  # as if the re-clustering had left them in noise
+            agent._adopt_solved_noise()
+            assert [int(agent.clusterer.labels[i]) for i in moved[:3]] == [cluster] * 3
+            assert all(agent.clusterer.labels[i] < 0 for i in moved[3:])
