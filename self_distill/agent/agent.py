@@ -399,7 +399,7 @@ class Agent:
             self._apply(event)
         if reclustered:
             if self.config.adopt_solved_noise:
-                self._adopt_solved_noise()
+                self._adopt_solved_noise(seq)
             self._record_clusters(seq)
         for event in (e for e in events if e.kind != "demoted"):
             self._apply(event)
@@ -410,11 +410,12 @@ class Agent:
         if self.clusterer is not None and live and self.students.due(count):
             self._distill(seq)
 
-    def _adopt_solved_noise(self) -> None:
+    def _adopt_solved_noise(self, seq: int) -> None:
         """Labelled noise tasks that the verified skill of the nearest served cluster answers
         right join that cluster (0 tokens: the sandbox runs the skill). A one-off cannot give
         that evidence, so a cluster widens only with tasks its skill handles; with
-        ``noise_to_nearest`` later tasks like them then reach the skill (exp009)."""
+        ``noise_to_nearest`` later tasks like them then reach the skill (exp009). Journalled
+        as one ``adopted`` event per cluster (a resumed run computes the same again)."""
         assert self.clusterer is not None
         served = [c for c in self.clusterer.cluster_ids if c in self.skills.by_cluster]
         if not served:
@@ -439,6 +440,12 @@ class Agent:
             if answer is not None and score_output(scorer, answer, label) >= 1.0:
                 adopted[int(index)] = cluster
         self.clusterer.adopt(adopted)
+        if seq < len(self._replay_tasks):
+            return
+        for cluster, count in sorted(Counter(adopted.values()).items()):
+            skill = self.skills.by_cluster[cluster].ref
+            event = EventRecord(seq, "adopted", cluster, skill, 0, {"tasks": count})
+            self.journal.record_event(event)
 
     def _distill(self, seq: int) -> None:
         """Train and judge a student on the clusters that qualify (see the student tier)."""

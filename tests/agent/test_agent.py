@@ -183,13 +183,14 @@ def answered(ledger: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("adopt", [False, True], ids=["plain", "adopt_solved_noise"])
 def test_a_run_killed_at_a_random_point_resumes_to_the_same_answers_with_no_call_twice(
-    tmp_path: Path, isolated_data_home: Path
+    tmp_path: Path, isolated_data_home: Path, adopt: bool
 ) -> None:
     tasks = stream(120, seed=3)
     data = tmp_path / "stream.jsonl"
     write_jsonl(tasks, data)
-    env = {"SELF_DISTILL_HOME": str(isolated_data_home)}
+    env = {"SELF_DISTILL_HOME": str(isolated_data_home), "AGENT_STREAM_ADOPT": str(int(adopt))}
     whole = run_driver([str(data), str(tmp_path / "whole.sqlite3"), str(tmp_path / "s1")], env)
     assert whole.wait(timeout=600) == 0, whole.stderr.read() if whole.stderr else ""
 
@@ -218,6 +219,10 @@ def test_a_run_killed_at_a_random_point_resumes_to_the_same_answers_with_no_call
     resumed_answers, resumed_calls = rows(killed_ledger)
     assert len(whole_answers) == len(tasks)
     assert resumed_answers == whole_answers, f"killed at {stop_at}"
+    if adopt:  # the adoptions a resumed run computes again lead to the same answers
+        with sqlite3.connect(tmp_path / "whole.sqlite3") as db:
+            kinds = {kind for (kind,) in db.execute("SELECT kind FROM agent_events")}
+        assert "adopted" in kinds
     assert Counter(resumed_calls) == Counter(whole_calls), f"killed at {stop_at}"
     solve = [h for p, h in resumed_calls if p == "solve"]
     assert len(solve) == len(set(solve)), "a solve call was recorded twice"
@@ -432,6 +437,8 @@ def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
             sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
             moved = [int(i) for i in sorts[:3] + sums[:3]]
             labels[moved] = -1  # as if the re-clustering had left them in noise
-            agent._adopt_solved_noise()
+            agent._adopt_solved_noise(len(tasks))
             assert [int(agent.clusterer.labels[i]) for i in moved[:3]] == [cluster] * 3
             assert all(agent.clusterer.labels[i] < 0 for i in moved[3:])
+            [event] = [e for e in agent.journal.events() if e.seq == len(tasks)]
+            assert (event.kind, event.cluster, event.detail) == ("adopted", cluster, {"tasks": 3})
