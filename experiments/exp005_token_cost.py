@@ -260,6 +260,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="train a LoRA student on the run's verified answers every N tasks (0: no student)",
     )
     parser.add_argument(
+        "--adopt-solved-noise",
+        action="store_true",
+        help="noise its skill answers right joins a served cluster; noise goes to the nearest "
+        "cluster containing it (AgentConfig.adopt_solved_noise)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="the make-run size: 200 tasks, 3 families"
     )
     parser.add_argument(
@@ -283,6 +289,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         candidates=args.candidates,
         creation_tokens=args.creation_tokens,
         student_every=args.student_every,
+        adopt_solved_noise=args.adopt_solved_noise,
     )
     if args.quick:
         config = dataclasses.replace(

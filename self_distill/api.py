@@ -500,6 +500,7 @@ def run_agent(
     progress: Callable[[Answer], None] | None = None,
     student_loader: StudentLoader | None = None,
     student_training: TrainConfig | None = None,
+    cluster_config: ClusterConfig | None = None,
     settings: Settings | None = None,
 ) -> AgentRun:
     """Answer every task of ``stream`` with the agent (skills, students, the model), learning
@@ -510,6 +511,7 @@ def run_agent(
     replayed from the ledger and no model call is made or recorded twice. With
     ``config.student_every`` set, students are trained as the run goes (``student_training``:
     their LoRA settings); ``student_loader`` chooses how an adapter is served.
+    ``cluster_config`` replaces the clustering's defaults (a resumed run needs the same).
     """
     from self_distill.agent.agent import Agent
     from self_distill.agent.config import AgentConfig
@@ -536,6 +538,7 @@ def run_agent(
             sandbox_options=options,
             student_loader=student_loader,
             student_training=student_training,
+            cluster_config=cluster_config,
             params={"stream": str(stream) if isinstance(stream, str | Path) else "tasks"},
         ) as agent:
             answers = agent.run(tasks, progress=progress)

@@ -18,7 +18,7 @@ import hashlib
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -50,9 +50,10 @@ from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import CreationRequest, run_creation
 from self_distill.skills.examples import LabelledExample, SkillData, split_examples
 from self_distill.skills.store.skill_store import SkillStore, StoredSkill
+from self_distill.skills.verification.checks import score_output
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.skills.verification.verifier import verify_skill
-from self_distill.tasks import Task, is_valid_target, normalise_text
+from self_distill.tasks import Task, is_valid_target, normalise_text, scorer_for
 
 CREATION_CHECK_EVERY = 10
 """Tasks between two looks for clusters worth a skill (and at every re-clustering)."""
@@ -175,7 +176,10 @@ class Agent:
             seed=self.config.seed,
         )
         self.clusterer: TaskClusterer | None = None
-        self._cluster_config = cluster_config or ClusterConfig(seed=self.config.seed)
+        base = cluster_config or ClusterConfig(seed=self.config.seed)
+        self._cluster_config = replace(
+            base, noise_to_nearest=base.noise_to_nearest or self.config.adopt_solved_noise
+        )
         self.seen = _Seen()
         self.tried = 0
         self.accepted = 0
@@ -388,10 +392,16 @@ class Agent:
         elif self.clusterer is not None and count % self.config.recluster_every == 0:
             self.clusterer.recluster()
             reclustered = True
-        if reclustered:
-            self._record_clusters(seq)
         replaying = seq < len(self._replay_tasks)
-        for event in self._events_at(seq, before_task=False) if replaying else []:
+        events = self._events_at(seq, before_task=False) if replaying else []
+        # a demotion was made while task seq was answered, before the adoption below
+        for event in (e for e in events if e.kind == "demoted"):
+            self._apply(event)
+        if reclustered:
+            if self.config.adopt_solved_noise:
+                self._adopt_solved_noise(seq)
+            self._record_clusters(seq)
+        for event in (e for e in events if e.kind != "demoted"):
             self._apply(event)
         live = not replaying or seq == len(self._replay_tasks) - 1
         due = reclustered or count % CREATION_CHECK_EVERY == 0
@@ -399,6 +409,43 @@ class Agent:
             self._create_where_it_pays(seq)
         if self.clusterer is not None and live and self.students.due(count):
             self._distill(seq)
+
+    def _adopt_solved_noise(self, seq: int) -> None:
+        """Labelled noise tasks that the verified skill of the nearest served cluster answers
+        right join that cluster (0 tokens: the sandbox runs the skill). A one-off cannot give
+        that evidence, so a cluster widens only with tasks its skill handles; with
+        ``noise_to_nearest`` later tasks like them then reach the skill (exp009). Journalled
+        as one ``adopted`` event per cluster (a resumed run computes the same again)."""
+        assert self.clusterer is not None
+        served = [c for c in self.clusterer.cluster_ids if c in self.skills.by_cluster]
+        if not served:
+            return
+        membership = self.clusterer.membership
+        rows = [membership.cluster_ids.index(c) for c in served]
+        noise = [
+            i
+            for i in np.flatnonzero(self.clusterer.labels < 0)
+            if self.seen.labels[int(i)] is not None
+        ]
+        if not noise:
+            return
+        vectors = self.clusterer.vectors[noise]
+        nearest = np.argmin(membership.distances(vectors)[:, rows], axis=1)
+        adopted = {}
+        for index, row in zip(noise, nearest, strict=True):
+            cluster = served[int(row)]
+            answer = self.skills.solve(cluster, self.seen.texts[int(index)])
+            label = self.seen.labels[int(index)]
+            scorer = scorer_for(self.seen.formats[int(index)])
+            if answer is not None and score_output(scorer, answer, label) >= 1.0:
+                adopted[int(index)] = cluster
+        self.clusterer.adopt(adopted)
+        if seq < len(self._replay_tasks):
+            return
+        for cluster, count in sorted(Counter(adopted.values()).items()):
+            skill = self.skills.by_cluster[cluster].ref
+            event = EventRecord(seq, "adopted", cluster, skill, 0, {"tasks": count})
+            self.journal.record_event(event)
 
     def _distill(self, seq: int) -> None:
         """Train and judge a student on the clusters that qualify (see the student tier)."""

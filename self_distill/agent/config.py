@@ -36,6 +36,13 @@ class AgentConfig:
         ``candidates``: candidates sampled per creation.
         ``backoff_growth``: after a failed creation, the cluster must grow by this factor
         before the same creator tries it again.
+    Membership
+        ``adopt_solved_noise``: at every re-clustering, labelled noise tasks that the verified
+        skill of the nearest served cluster answers right join that cluster, and a new task
+        HDBSCAN calls noise joins the nearest cluster whose threshold contains it
+        (``ClusterConfig.noise_to_nearest``). Off by default, as issue 12 sends noise to the
+        model; exp009 measured it to halve the word-sorting tasks that miss their skill's
+        cluster without letting a one-off in.
     Drift watch
         ``drift_sample``: share of skill answers checked (against the label, else the model,
         whose tokens count). The watch judges the last ``drift_window`` checks: once there are
@@ -67,6 +74,7 @@ class AgentConfig:
     creation_budget: int = 60000
     candidates: int = 6
     backoff_growth: float = 2.0
+    adopt_solved_noise: bool = False
     drift_sample: float = 0.05
     drift_min_checks: int = 5
     drift_window: int = 20

@@ -85,6 +85,17 @@ class SkillTier:
     def deactivate(self, cluster: int) -> ActiveSkill | None:
         return self.by_cluster.pop(cluster, None)
 
+    def solve(self, cluster: int, text: str) -> str | None:
+        """What the cluster's active skill answers ``text`` (None: no skill, it failed or
+        abstained); no membership test, for judging tasks already labelled."""
+        skill = self.by_cluster.get(cluster)
+        if skill is None:
+            return None
+        result = self.sandbox.call(skill.handle, ENTRY_POINT, text)
+        if not result.ok or not isinstance(result.output, str) or not result.output.strip():
+            return None
+        return result.output
+
     def answer(
         self, text: str, assignment: Assignment | None
     ) -> tuple[str | None, str, str | None]:

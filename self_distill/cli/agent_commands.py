@@ -82,6 +82,12 @@ class _LiveStatus:
     show_default=True,
     help="Answer inputs longer than the model's window in RLM mode instead of cutting them.",
 )
+@click.option(
+    "--adopt-solved-noise",
+    is_flag=True,
+    help="Labelled noise a skill answers right joins its cluster, and noise goes to the "
+    "nearest cluster that contains it (off: noise always goes to the model).",
+)
 @click.option("--run-id", default=None, help="Name the ledger run (must be new).")
 @click.option("--resume", "resume", default=None, help="Continue a killed run of the same data.")
 @click.option(
@@ -109,6 +115,7 @@ def run(
     labels: str,
     student_every: int,
     rlm: bool,
+    adopt_solved_noise: bool,
     run_id: str | None,
     resume: str | None,
     out_path: Path | None,
@@ -135,7 +142,12 @@ def run(
             data,
             model=model_spec,
             creator=creator_spec,
-            config=AgentConfig(labels=labels, student_every=student_every, rlm=rlm),  # type: ignore[arg-type]
+            config=AgentConfig(
+                labels=labels,  # type: ignore[arg-type]
+                student_every=student_every,
+                rlm=rlm,
+                adopt_solved_noise=adopt_solved_noise,
+            ),
             run_id=run_id,
             resume=resume,
             skip_bad_lines=on_bad_line == "skip",

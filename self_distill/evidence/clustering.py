@@ -182,6 +182,8 @@ class TaskClusterer:
             labels = np.array(
                 [self._stable_of[label] if label >= 0 else NOISE for label in raw], np.int64
             )
+        if self.config.noise_to_nearest:
+            labels = self._nearest_inside(array, labels)
         inside = self.membership.belongs(array, labels)
         distances = self.membership.distances_to_own(array, labels)
         if remember:
@@ -193,6 +195,40 @@ class TaskClusterer:
                 labels, strengths, distances, inside, strict=True
             )
         ]
+
+    def _nearest_inside(self, vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Noise labels replaced by the nearest cluster whose threshold contains the point."""
+        noise = np.flatnonzero(labels < 0)
+        if not len(noise) or not self.membership.cluster_ids:
+            return labels
+        distances = self.membership.distances(vectors[noise])
+        nearest = np.argmin(distances, axis=1)
+        inside = distances[np.arange(len(noise)), nearest] <= self.membership.thresholds[nearest]
+        labels = labels.copy()
+        ids = np.asarray(self.membership.cluster_ids, np.int64)
+        labels[noise[inside]] = ids[nearest[inside]]
+        return labels
+
+    def adopt(self, members: dict[int, int]) -> None:
+        """Make remembered noise points members: ``{point index: cluster id}`` (the agent's
+        labelled noise that a cluster's verified skill answers right); the membership index is
+        calibrated again. A point that is not noise, or an unknown cluster, raises
+        :class:`DataError`."""
+        if not members:
+            return
+        labels = self.labels.copy()
+        known = set(self.cluster_ids)
+        for index, cluster in members.items():
+            if not 0 <= index < len(labels) or labels[index] >= 0 or cluster not in known:
+                raise DataError(
+                    f"cannot adopt point {index} into cluster {cluster}: only a remembered "
+                    "noise point can join, and only an existing cluster"
+                )
+            labels[index] = cluster
+        self.labels = labels
+        self.membership = MembershipIndex.calibrate(
+            self.vectors, labels, mads=self.config.membership_mads
+        )
 
     def recluster(self) -> np.ndarray:
         """Cluster every remembered point again, keeping ids by overlap; return the labels."""

@@ -42,6 +42,11 @@ class ClusterConfig:
             median member distance plus this many (scaled) median absolute deviations become
             noise: HDBSCAN's ``eom`` selection tends to absorb a few unrelated tasks at a
             cluster's edge. ``None`` keeps HDBSCAN's labels as they are.
+        noise_to_nearest: a new task HDBSCAN's online prediction calls noise joins the nearest
+            cluster whose membership threshold contains it. Off by default: noise then always
+            goes to the model, as issue 12 asks; exp009 measured it (with the agent adopting
+            the noise its skills answer right) to halve the word-sorting tasks that miss their
+            cluster and let no one-off in.
         membership_mads: a cluster's membership threshold is the median cosine distance of its
             members to the centroid plus this many (scaled) median absolute deviations; see
             :mod:`self_distill.evidence.membership`.
@@ -67,6 +72,7 @@ class ClusterConfig:
     selection_method: str = "eom"
     selection_epsilon: float = 0.0
     fringe_mads: float | None = 5.0
+    noise_to_nearest: bool = False
     membership_mads: float = 3.0
     match_min_share: float = 0.5
     seed: int = 0

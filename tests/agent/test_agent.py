@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from self_distill.agent.agent import Agent
@@ -182,13 +183,14 @@ def answered(ledger: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("adopt", [False, True], ids=["plain", "adopt_solved_noise"])
 def test_a_run_killed_at_a_random_point_resumes_to_the_same_answers_with_no_call_twice(
-    tmp_path: Path, isolated_data_home: Path
+    tmp_path: Path, isolated_data_home: Path, adopt: bool
 ) -> None:
     tasks = stream(120, seed=3)
     data = tmp_path / "stream.jsonl"
     write_jsonl(tasks, data)
-    env = {"SELF_DISTILL_HOME": str(isolated_data_home)}
+    env = {"SELF_DISTILL_HOME": str(isolated_data_home), "AGENT_STREAM_ADOPT": str(int(adopt))}
     whole = run_driver([str(data), str(tmp_path / "whole.sqlite3"), str(tmp_path / "s1")], env)
     assert whole.wait(timeout=600) == 0, whole.stderr.read() if whole.stderr else ""
 
@@ -217,6 +219,10 @@ def test_a_run_killed_at_a_random_point_resumes_to_the_same_answers_with_no_call
     resumed_answers, resumed_calls = rows(killed_ledger)
     assert len(whole_answers) == len(tasks)
     assert resumed_answers == whole_answers, f"killed at {stop_at}"
+    if adopt:  # the adoptions a resumed run computes again lead to the same answers
+        with sqlite3.connect(tmp_path / "whole.sqlite3") as db:
+            kinds = {kind for (kind,) in db.execute("SELECT kind FROM agent_events")}
+        assert "adopted" in kinds
     assert Counter(resumed_calls) == Counter(whole_calls), f"killed at {stop_at}"
     solve = [h for p, h in resumed_calls if p == "solve"]
     assert len(solve) == len(set(solve)), "a solve call was recorded twice"
@@ -405,3 +411,34 @@ def test_a_creation_that_errors_midway_still_counts_the_tokens_it_spent(tmp_path
     first, *_ = creations = result.summary["creations"]
     assert all(c["reasons"] == ["model_error"] for c in creations) and first["tokens"] > 0
     assert sum(c["tokens"] for c in creations) == result.summary["tokens_by_purpose"]["create"]
+
+
+def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
+    tmp_path: Path,
+) -> None:
+    """``adopt_solved_noise``: at a re-clustering, a labelled noise task joins the nearest
+    served cluster only when that cluster's skill answers it right (a one-off or another
+    family's task cannot show that); the model is the test-only ScriptedFakeModel."""
+    tasks = stream(120)
+    config = dataclasses.replace(SMALL, adopt_solved_noise=True)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        agent = Agent(
+            scripted_agent_model(),
+            ledger=ledger,
+            store=SkillStore(tmp_path / "store"),
+            config=config,
+        )
+        with agent:
+            agent.run(tasks)
+            assert agent.clusterer is not None and agent.clusterer.config.noise_to_nearest
+            [cluster] = list(agent.skills.by_cluster)
+            labels = agent.clusterer.labels
+            sorts = [i for i in np.flatnonzero(labels == cluster) if tasks[i].family == "word_sort"]
+            sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
+            moved = [int(i) for i in sorts[:3] + sums[:3]]
+            labels[moved] = -1  # as if the re-clustering had left them in noise
+            agent._adopt_solved_noise(len(tasks))
+            assert [int(agent.clusterer.labels[i]) for i in moved[:3]] == [cluster] * 3
+            assert all(agent.clusterer.labels[i] < 0 for i in moved[3:])
+            [event] = [e for e in agent.journal.events() if e.seq == len(tasks)]
+            assert (event.kind, event.cluster, event.detail) == ("adopted", cluster, {"tasks": 3})

@@ -7,6 +7,8 @@ test_clustering_quality.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,40 @@ def test_bad_input_is_refused_with_a_reason() -> None:
 def test_bad_settings_are_refused(settings: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         ClusterConfig(**settings)
+
+
+def test_noise_to_nearest_places_a_noise_point_only_inside_a_cluster_threshold() -> None:
+    vectors, truth = blobs([60, 60])
+    data = np.vstack([vectors, scattered(20)])
+    new, new_truth = blobs([3, 3], seed=7)
+    outsider = scattered(1, seed=9)
+    strict = TaskClusterer(CONFIG)
+    labels = strict.fit(data)
+    fallback = TaskClusterer(dataclasses.replace(CONFIG, noise_to_nearest=True))
+    fallback.fit(data)
+    for clusterer in (strict, fallback):
+        clusterer._model = None  # as if HDBSCAN's prediction called every new point noise
+    assert all(a.cluster_id == -1 for a in strict.assign(np.vstack([new, outsider])))
+    placed = fallback.assign(np.vstack([new, outsider]))
+    ids = {blob: int(labels[:120][truth == blob][0]) for blob in range(2)}
+    assert [a.cluster_id for a in placed[:6]] == [ids[blob] for blob in new_truth]
+    assert all(a.belongs for a in placed[:6])
+    assert (placed[6].cluster_id, placed[6].belongs) == (-1, False)
+
+
+def test_adopt_makes_remembered_noise_members_and_recalibrates() -> None:
+    vectors, _ = blobs([60, 60])
+    clusterer = TaskClusterer(CONFIG)
+    labels = clusterer.fit(np.vstack([vectors, scattered(20)]))
+    noise = [int(i) for i in np.flatnonzero(labels < 0)]
+    cluster = clusterer.cluster_ids[0]
+    row = clusterer.membership.cluster_ids.index(cluster)
+    before = clusterer.membership.centroids[row].copy()
+    clusterer.adopt({noise[0]: cluster})
+    assert clusterer.labels[noise[0]] == cluster
+    assert not np.allclose(clusterer.membership.centroids[row], before), "calibrated again"
+    member = int(np.flatnonzero(clusterer.labels == cluster)[0])
+    with pytest.raises(DataError, match="only a remembered noise point"):
+        clusterer.adopt({member: cluster})
+    with pytest.raises(DataError, match="only a remembered noise point"):
+        clusterer.adopt({noise[1]: max(clusterer.cluster_ids) + 7})

@@ -5,11 +5,15 @@ arithmetic always "0") and answers every creation prompt with a correct word-sor
 constant one (``creator_fails``). Test-only: it drives logic that needs fixed model output.
 
 Run as ``python -m tests.support.agent_stream STREAM LEDGER STORE [RESUME_RUN_ID]`` to answer a
-stream with it (the kill-and-resume test kills this process).
+stream with it (the kill-and-resume test kills this process); ``AGENT_STREAM_ADOPT=1`` turns on
+``adopt_solved_noise`` and trims clusters hard (``fringe_mads=1``), so that there is labelled
+noise for the skill to adopt in a stream this small.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 
 from self_distill.agent.config import AgentConfig
@@ -47,10 +51,14 @@ def main(argv: list[str]) -> None:
     from self_distill.api import run_agent
 
     stream, ledger, store, *rest = argv
+    from self_distill.evidence import ClusterConfig
+
+    adopt = os.environ.get("AGENT_STREAM_ADOPT") == "1"
     run_agent(
         stream,
         model=scripted_agent_model(),
-        config=SMALL,
+        config=dataclasses.replace(SMALL, adopt_solved_noise=adopt),
+        cluster_config=ClusterConfig(fringe_mads=1.0) if adopt else None,
         ledger=ledger,
         store=store,
         run_id=None if rest else "killed",
