@@ -22,7 +22,11 @@ land inside any cluster, under four rules:
 - ``adopt_solved``: ``nearest_centroid``, and at a re-cluster every noise task of the kind under
   study joins the nearest cluster of that kind: a stand-in for adopting the labelled noise tasks
   that the cluster's skill answers right (evidence a one-off cannot give), which widens the
-  threshold only with tasks of the kind.
+  threshold only with tasks of the kind;
+- ``adopt_widen``: ``adopt_solved``, and each cluster of the kind under study widens its
+  threshold to ``EVIDENCE_MARGIN`` of the distance of its nearest remembered task of another
+  kind (the agent's ``adopt_solved_noise``: the nearest task its skill is not known to answer
+  right).
 
 A cluster's kind is the commonest kind among its members at that moment (the experiment knows the
 families; the agent does not). ``--same-kind`` names families that are one kind of task (the
@@ -46,6 +50,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from self_distill.agent.agent import EVIDENCE_MARGIN
 from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
 from self_distill.evidence.cache import default_embedding_cache_path
 from self_distill.evidence.membership import MAD_TO_SIGMA, MembershipIndex, unit_rows
@@ -54,8 +59,15 @@ from self_distill.report.pages import Section, write_report
 from self_distill.stats import wilson_interval
 from self_distill.tasks import ONEOFF_FAMILY, family_names
 
-RULES = ("product", "nearest_centroid", "nearest_member", "keep_served", "adopt_solved")
-NOISE_TO_CENTROID = ("nearest_centroid", "keep_served", "adopt_solved")
+RULES = (
+    "product",
+    "nearest_centroid",
+    "nearest_member",
+    "keep_served",
+    "adopt_solved",
+    "adopt_widen",
+)
+NOISE_TO_CENTROID = ("nearest_centroid", "keep_served", "adopt_solved", "adopt_widen")
 WORD_SORTING = "word_sort,bbh:word_sorting"
 NN_MADS = 3.0
 
@@ -123,8 +135,10 @@ def replay(
             clusterer.recluster()
             if rule == "keep_served":
                 _keep_served(clusterer, previous, cluster_kind, served)
-            if rule == "adopt_solved":
+            if rule in ("adopt_solved", "adopt_widen"):
                 _adopt_solved(clusterer, kinds, served)
+            if rule == "adopt_widen":
+                _widen(clusterer, kinds, served)
         else:
             continue
         labels = clusterer.labels
@@ -186,6 +200,23 @@ def _adopt_solved(clusterer: TaskClusterer, kinds: Sequence[str], served: str) -
     clusterer.membership = MembershipIndex.calibrate(
         clusterer.vectors, labels, mads=clusterer.config.membership_mads
     )
+
+
+def _widen(clusterer: TaskClusterer, kinds: Sequence[str], served: str) -> None:
+    """Clusters of the ``served`` kind widen to ``EVIDENCE_MARGIN`` of the distance of their
+    nearest remembered task of another kind, as the agent widens a served cluster."""
+    labels = clusterer.labels
+    membership = clusterer.membership
+    others = np.array([kind != served for kind in kinds[: len(labels)]])
+    if not others.any():
+        return
+    distances = membership.distances(clusterer.vectors)
+    radii = {}
+    for row, cluster in enumerate(membership.cluster_ids):
+        members = np.flatnonzero(labels == cluster)
+        if Counter(kinds[i] for i in members).most_common(1)[0][0] == served:
+            radii[cluster] = EVIDENCE_MARGIN * float(distances[others, row].min())
+    clusterer.widen(radii)
 
 
 def _keep_served(

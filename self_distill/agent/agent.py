@@ -94,6 +94,11 @@ def input_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+EVIDENCE_MARGIN = 0.9
+"""With ``adopt_solved_noise``, a served cluster's threshold may grow to this share of the
+distance of its nearest counter-example (exp009: 0.9 kept one-offs out on seeds 0 and 2)."""
+
+
 class Agent:
     """Routes tasks through skills, students and the model, learning skills online.
 
@@ -400,6 +405,7 @@ class Agent:
         if reclustered:
             if self.config.adopt_solved_noise:
                 self._adopt_solved_noise(seq)
+                self._widen_to_evidence(seq)
             self._record_clusters(seq)
         for event in (e for e in events if e.kind != "demoted"):
             self._apply(event)
@@ -431,14 +437,11 @@ class Agent:
             return
         vectors = self.clusterer.vectors[noise]
         nearest = np.argmin(membership.distances(vectors)[:, rows], axis=1)
-        adopted = {}
-        for index, row in zip(noise, nearest, strict=True):
-            cluster = served[int(row)]
-            answer = self.skills.solve(cluster, self.seen.texts[int(index)])
-            label = self.seen.labels[int(index)]
-            scorer = scorer_for(self.seen.formats[int(index)])
-            if answer is not None and score_output(scorer, answer, label) >= 1.0:
-                adopted[int(index)] = cluster
+        adopted = {
+            int(index): served[int(row)]
+            for index, row in zip(noise, nearest, strict=True)
+            if self._solves(served[int(row)], int(index))
+        }
         self.clusterer.adopt(adopted)
         if seq < len(self._replay_tasks):
             return
@@ -446,6 +449,45 @@ class Agent:
             skill = self.skills.by_cluster[cluster].ref
             event = EventRecord(seq, "adopted", cluster, skill, 0, {"tasks": count})
             self.journal.record_event(event)
+
+    def _solves(self, cluster: int, index: int) -> bool:
+        """Whether the cluster's skill answers remembered task ``index`` as its label says (an
+        unlabelled task is no evidence either way, so it counts as not solved)."""
+        label = self.seen.labels[index]
+        if label is None:
+            return False
+        answer = self.skills.solve(cluster, self.seen.texts[index])
+        scorer = scorer_for(self.seen.formats[index])
+        return answer is not None and score_output(scorer, answer, label) >= 1.0
+
+    def _widen_to_evidence(self, seq: int) -> None:
+        """A served cluster's threshold grows to :data:`EVIDENCE_MARGIN` of the distance of the
+        nearest remembered non-member its skill is not known to answer right (a task of another
+        kind, a one-off, anything unlabelled), when that is wider than the calibrated one.
+        The calibrated threshold describes the members' spread; this one, how far the skill has
+        been shown right before the first counter-example (exp009). Journalled as a
+        ``widened`` event per cluster."""
+        assert self.clusterer is not None
+        membership = self.clusterer.membership
+        labels = self.clusterer.labels
+        distances = membership.distances(self.clusterer.vectors)
+        radii = {}
+        for cluster in (c for c in self.clusterer.cluster_ids if c in self.skills.by_cluster):
+            row = membership.cluster_ids.index(cluster)
+            outsiders = (i for i in np.argsort(distances[:, row]) if labels[i] != cluster)
+            first = next((int(i) for i in outsiders if not self._solves(cluster, int(i))), None)
+            if first is None:
+                continue
+            radius = EVIDENCE_MARGIN * float(distances[first, row])
+            if radius > float(membership.thresholds[row]):
+                radii[cluster] = (radius, float(membership.thresholds[row]))
+        self.clusterer.widen({cluster: radius for cluster, (radius, _) in radii.items()})
+        if seq < len(self._replay_tasks):
+            return
+        for cluster, (radius, calibrated) in sorted(radii.items()):
+            detail = {"threshold": round(radius, 6), "calibrated": round(calibrated, 6)}
+            skill = self.skills.by_cluster[cluster].ref
+            self.journal.record_event(EventRecord(seq, "widened", cluster, skill, 0, detail))
 
     def _distill(self, seq: int) -> None:
         """Train and judge a student on the clusters that qualify (see the student tier)."""

@@ -38,11 +38,12 @@ class AgentConfig:
         before the same creator tries it again.
     Membership
         ``adopt_solved_noise``: at every re-clustering, labelled noise tasks that the verified
-        skill of the nearest served cluster answers right join that cluster, and a new task
-        HDBSCAN calls noise joins the nearest cluster whose threshold contains it
+        skill of the nearest served cluster answers right join that cluster; a served
+        cluster's threshold grows to just inside (``EVIDENCE_MARGIN``) its nearest remembered
+        non-member the skill is not known to answer right; and a new task HDBSCAN calls noise
+        joins the nearest cluster whose threshold contains it
         (``ClusterConfig.noise_to_nearest``). Off by default, as issue 12 sends noise to the
-        model; exp009 measured it to halve the word-sorting tasks that miss their skill's
-        cluster without letting a one-off in.
+        model; in exp005 it sent every later word_sort task to the skill and no one-off.
     Drift watch
         ``drift_sample``: share of skill answers checked (against the label, else the model,
         whose tokens count). The watch judges the last ``drift_window`` checks: once there are

@@ -230,6 +230,21 @@ class TaskClusterer:
             self.vectors, labels, mads=self.config.membership_mads
         )
 
+    def widen(self, thresholds: dict[int, float]) -> None:
+        """Raise the membership thresholds of the given clusters (until the next calibration;
+        the agent widens a served cluster to the evidence of its skill). A threshold is never
+        lowered here; an unknown cluster raises :class:`DataError`."""
+        if not thresholds:
+            return
+        membership = self.membership
+        values = membership.thresholds.copy()
+        for cluster, threshold in thresholds.items():
+            if cluster not in membership.cluster_ids:
+                raise DataError(f"cannot widen cluster {cluster}: it is not a current cluster")
+            row = membership.cluster_ids.index(cluster)
+            values[row] = max(float(values[row]), threshold)
+        self.membership = MembershipIndex(membership.cluster_ids, membership.centroids, values)
+
     def recluster(self) -> np.ndarray:
         """Cluster every remembered point again, keeping ids by overlap; return the labels."""
         if self.vectors.shape[0] == 0:

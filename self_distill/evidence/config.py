@@ -44,9 +44,8 @@ class ClusterConfig:
             cluster's edge. ``None`` keeps HDBSCAN's labels as they are.
         noise_to_nearest: a new task HDBSCAN's online prediction calls noise joins the nearest
             cluster whose membership threshold contains it. Off by default: noise then always
-            goes to the model, as issue 12 asks; exp009 measured it (with the agent adopting
-            the noise its skills answer right) to halve the word-sorting tasks that miss their
-            cluster and let no one-off in.
+            goes to the model, as issue 12 asks; the agent's ``adopt_solved_noise`` turns it
+            on (see :class:`~self_distill.agent.config.AgentConfig`).
         membership_mads: a cluster's membership threshold is the median cosine distance of its
             members to the centroid plus this many (scaled) median absolute deviations; see
             :mod:`self_distill.evidence.membership`.

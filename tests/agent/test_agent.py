@@ -442,3 +442,40 @@ def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
             assert all(agent.clusterer.labels[i] < 0 for i in moved[3:])
             [event] = [e for e in agent.journal.events() if e.seq == len(tasks)]
             assert (event.kind, event.cluster, event.detail) == ("adopted", cluster, {"tasks": 3})
+
+
+def test_a_served_cluster_widens_to_just_inside_its_skills_nearest_counter_example(
+    tmp_path: Path,
+) -> None:
+    """With ``adopt_solved_noise`` a served cluster's threshold grows to EVIDENCE_MARGIN of the
+    distance of the nearest task outside it that its skill does not answer right (here an
+    arith task: the word_sort skill gets none right); the model is the test-only
+    ScriptedFakeModel."""
+    from self_distill.agent.agent import EVIDENCE_MARGIN
+
+    tasks = stream(120)
+    config = dataclasses.replace(SMALL, adopt_solved_noise=True)
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        agent = Agent(
+            scripted_agent_model(),
+            ledger=ledger,
+            store=SkillStore(tmp_path / "store"),
+            config=config,
+        )
+        with agent:
+            agent.run(tasks)
+            assert agent.clusterer is not None
+            [cluster] = list(agent.skills.by_cluster)
+            membership = agent.clusterer.membership
+            row = membership.cluster_ids.index(cluster)
+            distances = membership.distances(agent.clusterer.vectors)[:, row]
+            sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
+            expected = EVIDENCE_MARGIN * float(min(distances[sums]))
+            # the run ends on a re-clustering (120 tasks, every 40), which widened the cluster
+            assert float(membership.thresholds[row]) == pytest.approx(expected)
+            [event] = [
+                e for e in agent.journal.events() if e.kind == "widened" and e.seq == len(tasks) - 1
+            ]
+            assert event.cluster == cluster
+            assert event.detail["threshold"] == pytest.approx(expected, abs=1e-5)
+            assert event.detail["calibrated"] < event.detail["threshold"]

@@ -159,3 +159,16 @@ def test_adopt_makes_remembered_noise_members_and_recalibrates() -> None:
         clusterer.adopt({member: cluster})
     with pytest.raises(DataError, match="only a remembered noise point"):
         clusterer.adopt({noise[1]: max(clusterer.cluster_ids) + 7})
+
+
+def test_widen_raises_a_threshold_never_lowers_it_and_refuses_an_unknown_cluster() -> None:
+    vectors, _ = blobs([60, 60])
+    clusterer = TaskClusterer(CONFIG)
+    clusterer.fit(vectors)
+    first, second = clusterer.cluster_ids
+    before = clusterer.membership.thresholds.copy()
+    clusterer.widen({first: float(before[0]) + 0.2, second: 0.0})
+    assert clusterer.membership.thresholds[0] == pytest.approx(before[0] + 0.2)
+    assert clusterer.membership.thresholds[1] == before[1]
+    with pytest.raises(DataError, match="not a current cluster"):
+        clusterer.widen({second + 5: 0.5})
