@@ -50,7 +50,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from self_distill.agent.agent import EVIDENCE_MARGIN
+from self_distill.agent.cluster_growth import EVIDENCE_MARGIN
 from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
 from self_distill.evidence.cache import default_embedding_cache_path
 from self_distill.evidence.membership import MAD_TO_SIGMA, MembershipIndex, unit_rows

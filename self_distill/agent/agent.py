@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from self_distill.agent.cluster_growth import Remembered, adopt_solved_noise, widen_to_evidence
 from self_distill.agent.config import AgentConfig
 from self_distill.agent.policy import creation_case, drift_sampled, drifted
 from self_distill.agent.rlm_tier import RlmTier
@@ -50,10 +51,9 @@ from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import CreationRequest, run_creation
 from self_distill.skills.examples import LabelledExample, SkillData, split_examples
 from self_distill.skills.store.skill_store import SkillStore, StoredSkill
-from self_distill.skills.verification.checks import score_output
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.skills.verification.verifier import verify_skill
-from self_distill.tasks import Task, is_valid_target, normalise_text, scorer_for
+from self_distill.tasks import Task, is_valid_target, normalise_text
 
 CREATION_CHECK_EVERY = 10
 """Tasks between two looks for clusters worth a skill (and at every re-clustering)."""
@@ -92,11 +92,6 @@ class _Seen:
 
 def input_sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-EVIDENCE_MARGIN = 0.9
-"""With ``adopt_solved_noise``, a served cluster's threshold may grow to this share of the
-distance of its nearest counter-example (exp009: 0.9 kept one-offs out on seeds 0 and 2)."""
 
 
 class Agent:
@@ -404,8 +399,7 @@ class Agent:
             self._apply(event)
         if reclustered:
             if self.config.adopt_solved_noise:
-                self._adopt_solved_noise(seq)
-                self._widen_to_evidence(seq)
+                self._grow_served_clusters(seq)
             self._record_clusters(seq)
         for event in (e for e in events if e.kind != "demoted"):
             self._apply(event)
@@ -416,78 +410,26 @@ class Agent:
         if self.clusterer is not None and live and self.students.due(count):
             self._distill(seq)
 
-    def _adopt_solved_noise(self, seq: int) -> None:
-        """Labelled noise tasks that the verified skill of the nearest served cluster answers
-        right join that cluster (0 tokens: the sandbox runs the skill). A one-off cannot give
-        that evidence, so a cluster widens only with tasks its skill handles; with
-        ``noise_to_nearest`` later tasks like them then reach the skill (exp009). Journalled
-        as one ``adopted`` event per cluster (a resumed run computes the same again)."""
+    def _grow_served_clusters(self, seq: int) -> None:
+        """Adopt labelled noise the served clusters' skills answer right and widen their
+        thresholds to the skills' evidence (:mod:`cluster_growth`); journalled as ``adopted``
+        and ``widened`` events (a resumed run computes the same again and records nothing)."""
         assert self.clusterer is not None
-        served = [c for c in self.clusterer.cluster_ids if c in self.skills.by_cluster]
-        if not served:
+        remembered = Remembered(self.seen.texts, self.seen.labels, self.seen.formats)
+        adopted = adopt_solved_noise(self.clusterer, self.skills, remembered)
+        radii = widen_to_evidence(self.clusterer, self.skills, remembered)
+        if seq < len(self._replay_tasks):
             return
-        membership = self.clusterer.membership
-        rows = [membership.cluster_ids.index(c) for c in served]
-        noise = [
-            i
-            for i in np.flatnonzero(self.clusterer.labels < 0)
-            if self.seen.labels[int(i)] is not None
+        details = [
+            (cluster, "adopted", {"tasks": count})
+            for cluster, count in sorted(Counter(adopted.values()).items())
+        ] + [
+            (cluster, "widened", {"threshold": round(radius, 6), "calibrated": round(low, 6)})
+            for cluster, (radius, low) in sorted(radii.items())
         ]
-        if not noise:
-            return
-        vectors = self.clusterer.vectors[noise]
-        nearest = np.argmin(membership.distances(vectors)[:, rows], axis=1)
-        adopted = {
-            int(index): served[int(row)]
-            for index, row in zip(noise, nearest, strict=True)
-            if self._solves(served[int(row)], int(index))
-        }
-        self.clusterer.adopt(adopted)
-        if seq < len(self._replay_tasks):
-            return
-        for cluster, count in sorted(Counter(adopted.values()).items()):
+        for cluster, kind, detail in details:
             skill = self.skills.by_cluster[cluster].ref
-            event = EventRecord(seq, "adopted", cluster, skill, 0, {"tasks": count})
-            self.journal.record_event(event)
-
-    def _solves(self, cluster: int, index: int) -> bool:
-        """Whether the cluster's skill answers remembered task ``index`` as its label says (an
-        unlabelled task is no evidence either way, so it counts as not solved)."""
-        label = self.seen.labels[index]
-        if label is None:
-            return False
-        answer = self.skills.solve(cluster, self.seen.texts[index])
-        scorer = scorer_for(self.seen.formats[index])
-        return answer is not None and score_output(scorer, answer, label) >= 1.0
-
-    def _widen_to_evidence(self, seq: int) -> None:
-        """A served cluster's threshold grows to :data:`EVIDENCE_MARGIN` of the distance of the
-        nearest remembered non-member its skill is not known to answer right (a task of another
-        kind, a one-off, anything unlabelled), when that is wider than the calibrated one.
-        The calibrated threshold describes the members' spread; this one, how far the skill has
-        been shown right before the first counter-example (exp009). Journalled as a
-        ``widened`` event per cluster."""
-        assert self.clusterer is not None
-        membership = self.clusterer.membership
-        labels = self.clusterer.labels
-        distances = membership.distances(self.clusterer.vectors)
-        radii = {}
-        for cluster in (c for c in self.clusterer.cluster_ids if c in self.skills.by_cluster):
-            row = membership.cluster_ids.index(cluster)
-            outsiders = (i for i in np.argsort(distances[:, row]) if labels[i] != cluster)
-            first = next((int(i) for i in outsiders if not self._solves(cluster, int(i))), None)
-            if first is None:
-                continue
-            radius = EVIDENCE_MARGIN * float(distances[first, row])
-            if radius > float(membership.thresholds[row]):
-                radii[cluster] = (radius, float(membership.thresholds[row]))
-        self.clusterer.widen({cluster: radius for cluster, (radius, _) in radii.items()})
-        if seq < len(self._replay_tasks):
-            return
-        for cluster, (radius, calibrated) in sorted(radii.items()):
-            detail = {"threshold": round(radius, 6), "calibrated": round(calibrated, 6)}
-            skill = self.skills.by_cluster[cluster].ref
-            self.journal.record_event(EventRecord(seq, "widened", cluster, skill, 0, detail))
+            self.journal.record_event(EventRecord(seq, kind, cluster, skill, 0, detail))
 
     def _distill(self, seq: int) -> None:
         """Train and judge a student on the clusters that qualify (see the student tier)."""

@@ -437,11 +437,12 @@ def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
             sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
             moved = [int(i) for i in sorts[:3] + sums[:3]]
             labels[moved] = -1  # as if the re-clustering had left them in noise
-            agent._adopt_solved_noise(len(tasks))
+            agent._grow_served_clusters(len(tasks))
             assert [int(agent.clusterer.labels[i]) for i in moved[:3]] == [cluster] * 3
             assert all(agent.clusterer.labels[i] < 0 for i in moved[3:])
-            [event] = [e for e in agent.journal.events() if e.seq == len(tasks)]
-            assert (event.kind, event.cluster, event.detail) == ("adopted", cluster, {"tasks": 3})
+            events = agent.journal.events()
+            [event] = [e for e in events if e.seq == len(tasks) and e.kind == "adopted"]
+            assert (event.cluster, event.detail) == (cluster, {"tasks": 3})
 
 
 def test_a_served_cluster_widens_to_just_inside_its_skills_nearest_counter_example(
@@ -451,7 +452,7 @@ def test_a_served_cluster_widens_to_just_inside_its_skills_nearest_counter_examp
     distance of the nearest task outside it that its skill does not answer right (here an
     arith task: the word_sort skill gets none right); the model is the test-only
     ScriptedFakeModel."""
-    from self_distill.agent.agent import EVIDENCE_MARGIN
+    from self_distill.agent.cluster_growth import EVIDENCE_MARGIN
 
     tasks = stream(120)
     config = dataclasses.replace(SMALL, adopt_solved_noise=True)
