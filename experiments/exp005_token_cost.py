@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         baseline = evaluate_model(
             args.model,
             tasks,
-            seed=0,
+            seed=config.seed,
             max_tokens=config.max_tokens,
             run_params={"experiment": "exp005", "arm": "baseline"},
             progress=lambda _: progress.advance(bar),

@@ -102,3 +102,28 @@ def test_a_tiny_run_on_the_embedded_default_writes_summary_report_and_rows(tmp_p
     assert (tmp_path / "report.html").read_text().count("data:image/png;base64,") == 1
     rows = (tmp_path / "per_task.jsonl").read_text().splitlines()
     assert len(rows) == 24 and "baseline_tokens" in json.loads(rows[0])
+
+
+def test_both_arms_ask_the_model_with_the_run_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The baseline and the agent send the same request for a task the agent gives the model
+    (same prompt, same seed), so the response cache serves it once and the answers pair up;
+    the baseline asked with seed 0 whatever ``--seed`` said."""
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_evaluate_model(*args: object, **options: object) -> None:
+        seen["baseline_seed"] = options["seed"]
+
+    def fake_run_agent(tasks: list[Task], **options: object) -> None:
+        seen["agent_seed"] = options["config"].seed  # type: ignore[attr-defined]
+        raise Stop
+
+    monkeypatch.setattr(exp005, "evaluate_model", fake_evaluate_model)
+    monkeypatch.setattr(exp005, "run_agent", fake_run_agent)
+    with pytest.raises(Stop):
+        exp005.main(["--n", "12", "--families", "word_sort", "--seed", "3", "--out", str(tmp_path)])
+    assert seen == {"baseline_seed": 3, "agent_seed": 3}
