@@ -89,12 +89,16 @@ class SkillTier:
         """What the cluster's active skill answers ``text`` (None: no skill, it failed or
         abstained); no membership test, for judging tasks already labelled."""
         skill = self.by_cluster.get(cluster)
-        if skill is None:
-            return None
+        return None if skill is None else self._run(skill, text)[0]
+
+    def _run(self, skill: ActiveSkill, text: str) -> tuple[str | None, str]:
+        """``solve``'s answer and ``"skill"``, or None and why there is none."""
         result = self.sandbox.call(skill.handle, ENTRY_POINT, text)
-        if not result.ok or not isinstance(result.output, str) or not result.output.strip():
-            return None
-        return result.output
+        if not result.ok:
+            return None, f"skill_{result.error_kind}"
+        if not isinstance(result.output, str) or not result.output.strip():
+            return None, "skill_abstained"
+        return result.output, "skill"
 
     def answer(
         self, text: str, assignment: Assignment | None
@@ -115,12 +119,8 @@ class SkillTier:
                 return None, f"applies_{fired.error_kind}", skill.ref
             if fired.output is not True:
                 return None, "applies_false", skill.ref
-        result = self.sandbox.call(skill.handle, ENTRY_POINT, text)
-        if not result.ok:
-            return None, f"skill_{result.error_kind}", skill.ref
-        if not isinstance(result.output, str) or not result.output.strip():
-            return None, "skill_abstained", skill.ref
-        return result.output, "skill", skill.ref
+        answer, reason = self._run(skill, text)
+        return answer, reason, skill.ref
 
 
 class Router:
