@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from self_distill.agent.agent import Agent
+from self_distill.agent.config import AgentConfig
 from self_distill.api import answer, run_agent
 from self_distill.errors import ModelUnavailableError
 from self_distill.evidence.clustering import Assignment
@@ -40,6 +41,13 @@ WRONG_SORT = "def solve(text: str) -> str:\n    return 'zzz'\n"
 
 def stream(n: int = 120, seed: int = 0) -> list[Task]:
     return build_stream({"word_sort": 1.0, "arith": 1.0}, n, noise=0.0, seed=seed)
+
+
+def scripted_agent(ledger: Ledger, tmp_path: Path, config: AgentConfig = SMALL) -> Agent:
+    """An agent on the test-only scripted model with a store under ``tmp_path``."""
+    return Agent(
+        scripted_agent_model(), ledger=ledger, store=SkillStore(tmp_path / "store"), config=config
+    )
 
 
 def test_a_skill_learned_online_answers_its_family_at_zero_tokens(tmp_path: Path) -> None:
@@ -122,12 +130,7 @@ def test_a_skill_that_goes_wrong_is_demoted_within_the_promised_checks(tmp_path:
     config = dataclasses.replace(SMALL, drift_sample=1.0)
     planted: dict[str, int] = {}
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = Agent(
-            scripted_agent_model(),
-            ledger=ledger,
-            store=SkillStore(tmp_path / "store"),
-            config=config,
-        )
+        agent = scripted_agent(ledger, tmp_path, config)
         with agent:
             for task, vector in zip(
                 tasks, agent.embedder.embed([t.input for t in tasks]), strict=True
@@ -290,12 +293,7 @@ def test_an_active_skill_is_reused_for_another_cluster_only_when_verified_there(
     the run's active skills on the cluster's own labelled tasks (0 tokens)."""
     tasks = stream(120)
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = Agent(
-            scripted_agent_model(),
-            ledger=ledger,
-            store=SkillStore(tmp_path / "store"),
-            config=SMALL,
-        )
+        agent = scripted_agent(ledger, tmp_path, SMALL)
         with agent:
             agent.run(tasks)
             [skill] = {s.ref for s in agent.skills.by_cluster.values()}
@@ -325,12 +323,7 @@ def test_a_second_cluster_of_the_family_reuses_the_skill_as_soon_as_unseen_label
     fewest = VerifierConfig().fewest_heldout()
     assert fewest < SMALL.min_examples
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = Agent(
-            scripted_agent_model(),
-            ledger=ledger,
-            store=SkillStore(tmp_path / "store"),
-            config=SMALL,
-        )
+        agent = scripted_agent(ledger, tmp_path, SMALL)
         with agent:
             agent.run(tasks)
             [ref] = {s.ref for s in agent.skills.by_cluster.values()}
@@ -422,12 +415,7 @@ def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
     tasks = stream(120)
     config = dataclasses.replace(SMALL, adopt_solved_noise=True)
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = Agent(
-            scripted_agent_model(),
-            ledger=ledger,
-            store=SkillStore(tmp_path / "store"),
-            config=config,
-        )
+        agent = scripted_agent(ledger, tmp_path, config)
         with agent:
             agent.run(tasks)
             assert agent.clusterer is not None and agent.clusterer.config.noise_to_nearest
@@ -457,12 +445,7 @@ def test_a_served_cluster_widens_to_just_inside_its_skills_nearest_counter_examp
     tasks = stream(120)
     config = dataclasses.replace(SMALL, adopt_solved_noise=True)
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = Agent(
-            scripted_agent_model(),
-            ledger=ledger,
-            store=SkillStore(tmp_path / "store"),
-            config=config,
-        )
+        agent = scripted_agent(ledger, tmp_path, config)
         with agent:
             agent.run(tasks)
             assert agent.clusterer is not None
