@@ -24,9 +24,9 @@ land inside any cluster, under four rules:
   that the cluster's skill answers right (evidence a one-off cannot give), which widens the
   threshold only with tasks of the kind;
 - ``adopt_widen``: ``adopt_solved``, and each cluster of the kind under study widens its
-  threshold to ``EVIDENCE_MARGIN`` of the distance of its nearest remembered task of another
-  kind (the agent's ``adopt_solved_noise``: the nearest task its skill is not known to answer
-  right).
+  threshold to ``EVIDENCE_MARGIN`` of the distance of its nearest remembered non-member of
+  another kind (the agent's ``adopt_solved_noise``: the nearest task its skill is not known
+  to answer right), both through the agent's own :mod:`~self_distill.agent.cluster_growth`.
 
 A cluster's kind is the commonest kind among its members at that moment (the experiment knows the
 families; the agent does not). ``--same-kind`` names families that are one kind of task (the
@@ -39,6 +39,7 @@ generated word_sort and BIG-Bench-Hard word_sorting). Writes ``summary.json``, `
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import sys
 from collections import Counter
@@ -50,7 +51,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from self_distill.agent.cluster_growth import EVIDENCE_MARGIN
+from self_distill.agent.cluster_growth import adopt_solved_noise, widen_to_evidence
 from self_distill.evidence import ClusterConfig, Embedder, EmbeddingCache, TaskClusterer
 from self_distill.evidence.cache import default_embedding_cache_path
 from self_distill.evidence.membership import MAD_TO_SIGMA, MembershipIndex, unit_rows
@@ -117,6 +118,8 @@ def replay(
     if rule not in RULES:
         raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
     vectors = unit_rows(vectors.astype(np.float32))
+    if rule in NOISE_TO_CENTROID:
+        config = dataclasses.replace(config, noise_to_nearest=True)
     clusterer: TaskClusterer | None = None
     cluster_kind: dict[int, str] = {}
     member_reach: dict[int, float] = {}
@@ -136,9 +139,7 @@ def replay(
             if rule == "keep_served":
                 _keep_served(clusterer, previous, cluster_kind, served)
             if rule in ("adopt_solved", "adopt_widen"):
-                _adopt_solved(clusterer, kinds, served)
-            if rule == "adopt_widen":
-                _widen(clusterer, kinds, served)
+                _grow(clusterer, kinds, served, widen=rule == "adopt_widen")
         else:
             continue
         labels = clusterer.labels
@@ -154,20 +155,13 @@ def replay(
 def _place(
     clusterer: TaskClusterer, vector: np.ndarray, rule: str, member_reach: dict[int, float]
 ) -> int:
-    """Assign one task as the agent does (it is remembered); return the cluster it lands inside
-    under ``rule``, -1 for none."""
+    """Assign one task as the agent does (it is remembered; the rules that send noise to the
+    nearest centroid do it through ``ClusterConfig.noise_to_nearest``); return the cluster it
+    lands inside under ``rule``, -1 for none."""
     known = clusterer.labels.copy()
     assignment = clusterer.assign(vector[None, :])[0]
     if assignment.belongs:
         return assignment.cluster_id
-    membership = clusterer.membership
-    if rule in NOISE_TO_CENTROID and assignment.cluster_id < 0:
-        distances = membership.distances(vector[None, :])[0]
-        if len(distances):
-            row = int(np.argmin(distances))
-            if distances[row] <= membership.thresholds[row]:
-                clusterer.labels[-1] = membership.cluster_ids[row]
-                return membership.cluster_ids[row]
     if rule == "nearest_member":
         clustered = np.flatnonzero(known >= 0)
         if len(clustered):
@@ -179,44 +173,23 @@ def _place(
     return -1
 
 
-def _adopt_solved(clusterer: TaskClusterer, kinds: Sequence[str], served: str) -> None:
-    """Noise tasks of the ``served`` kind join the nearest cluster whose commonest kind it is;
-    the membership index is calibrated again."""
-    labels = clusterer.labels
-    of_kind = np.array([kind == served for kind in kinds[: len(labels)]])
-    targets = [
+def _grow(clusterer: TaskClusterer, kinds: Sequence[str], served: str, *, widen: bool) -> None:
+    """The agent's :mod:`~self_distill.agent.cluster_growth` on the clusters of the ``served``
+    kind, with a task "solved" when it is of that kind (the stand-in for its skill's answer
+    matching the label)."""
+    clusters = [
         c
         for c in clusterer.cluster_ids
-        if Counter(kinds[i] for i in np.flatnonzero(labels == c)).most_common(1)[0][0] == served
+        if Counter(kinds[i] for i in np.flatnonzero(clusterer.labels == c)).most_common(1)[0][0]
+        == served
     ]
-    noise = np.flatnonzero((labels < 0) & of_kind)
-    if not targets or not len(noise):
-        return
-    rows = [clusterer.membership.cluster_ids.index(c) for c in targets]
-    nearest = np.argmin(clusterer.membership.distances(clusterer.vectors[noise])[:, rows], axis=1)
-    labels = labels.copy()
-    labels[noise] = np.asarray(targets)[nearest]
-    clusterer.labels = labels
-    clusterer.membership = MembershipIndex.calibrate(
-        clusterer.vectors, labels, mads=clusterer.config.membership_mads
-    )
 
+    def solved(cluster: int, index: int) -> bool:
+        return kinds[index] == served
 
-def _widen(clusterer: TaskClusterer, kinds: Sequence[str], served: str) -> None:
-    """Clusters of the ``served`` kind widen to ``EVIDENCE_MARGIN`` of the distance of their
-    nearest remembered task of another kind, as the agent widens a served cluster."""
-    labels = clusterer.labels
-    membership = clusterer.membership
-    others = np.array([kind != served for kind in kinds[: len(labels)]])
-    if not others.any():
-        return
-    distances = membership.distances(clusterer.vectors)
-    radii = {}
-    for row, cluster in enumerate(membership.cluster_ids):
-        members = np.flatnonzero(labels == cluster)
-        if Counter(kinds[i] for i in members).most_common(1)[0][0] == served:
-            radii[cluster] = EVIDENCE_MARGIN * float(distances[others, row].min())
-    clusterer.widen(radii)
+    adopt_solved_noise(clusterer, clusters, solved)
+    if widen:
+        widen_to_evidence(clusterer, clusters, solved)
 
 
 def _keep_served(

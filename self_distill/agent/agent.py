@@ -19,13 +19,19 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
-from self_distill.agent.cluster_growth import Remembered, adopt_solved_noise, widen_to_evidence
+from self_distill.agent.cluster_growth import (
+    Remembered,
+    adopt_solved_noise,
+    served_clusters,
+    widen_to_evidence,
+)
 from self_distill.agent.config import AgentConfig
 from self_distill.agent.policy import creation_case, drift_sampled, drifted
 from self_distill.agent.rlm_tier import RlmTier
@@ -416,8 +422,10 @@ class Agent:
         and ``widened`` events (a resumed run computes the same again and records nothing)."""
         assert self.clusterer is not None
         remembered = Remembered(self.seen.texts, self.seen.labels, self.seen.formats)
-        adopted = adopt_solved_noise(self.clusterer, self.skills, remembered)
-        radii = widen_to_evidence(self.clusterer, self.skills, remembered)
+        served = served_clusters(self.clusterer, self.skills)
+        solved = partial(remembered.solved_by, self.skills)
+        adopted = adopt_solved_noise(self.clusterer, served, solved)
+        radii = widen_to_evidence(self.clusterer, served, solved)
         if seq < len(self._replay_tasks):
             return
         details = [

@@ -17,7 +17,7 @@ thresholds, so a resumed run that replays the same tasks computes the same again
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,9 +27,13 @@ from self_distill.evidence import TaskClusterer
 from self_distill.skills.verification.checks import score_output
 from self_distill.tasks import scorer_for
 
+Solved = Callable[[int, int], bool]
+"""``solved(cluster, task index)``: whether the cluster's skill is known to answer that task
+right (the agent: :meth:`Remembered.solved_by`; exp009: a stand-in by task kind)."""
+
 EVIDENCE_MARGIN = 0.9
 """How close to its nearest counter-example a served cluster's threshold may grow (exp009: 0.9
-kept one-offs out on seeds 0 and 2 and let one in on seed 1)."""
+let one one-off in on seeds 0 and 1 and none on seed 2; exp005's agent on seed 0, none)."""
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,11 @@ def served_clusters(clusterer: TaskClusterer, skills: SkillTier) -> list[int]:
 
 
 def adopt_solved_noise(
-    clusterer: TaskClusterer, skills: SkillTier, remembered: Remembered
+    clusterer: TaskClusterer, served: Sequence[int], solved: Solved
 ) -> dict[int, int]:
-    """Make each labelled noise task that the nearest served cluster's skill answers right a
+    """Make each noise task that the nearest of the ``served`` clusters is known to solve a
     member of that cluster; returns ``{task index: cluster}``."""
-    served = served_clusters(clusterer, skills)
-    noise = [
-        int(i) for i in np.flatnonzero(clusterer.labels < 0) if remembered.labels[i] is not None
-    ]
+    noise = [int(i) for i in np.flatnonzero(clusterer.labels < 0)]
     if not served or not noise:
         return {}
     membership = clusterer.membership
@@ -73,25 +74,26 @@ def adopt_solved_noise(
     adopted = {
         index: served[int(row)]
         for index, row in zip(noise, nearest, strict=True)
-        if remembered.solved_by(skills, served[int(row)], index)
+        if solved(served[int(row)], index)
     }
     clusterer.adopt(adopted)
     return adopted
 
 
 def widen_to_evidence(
-    clusterer: TaskClusterer, skills: SkillTier, remembered: Remembered
+    clusterer: TaskClusterer, served: Sequence[int], solved: Solved
 ) -> dict[int, tuple[float, float]]:
-    """Widen each served cluster to just inside its nearest counter-example where that is wider
-    than its calibrated threshold; returns ``{cluster: (new threshold, calibrated one)}``."""
+    """Widen each of the ``served`` clusters to just inside its nearest counter-example (the
+    nearest remembered non-member it is not known to solve) where that is wider than its
+    calibrated threshold; returns ``{cluster: (new threshold, calibrated one)}``."""
     membership = clusterer.membership
     labels = clusterer.labels
     distances = membership.distances(clusterer.vectors)
     radii = {}
-    for cluster in served_clusters(clusterer, skills):
+    for cluster in served:
         row = membership.cluster_ids.index(cluster)
         outsiders = (int(i) for i in np.argsort(distances[:, row]) if labels[i] != cluster)
-        first = next((i for i in outsiders if not remembered.solved_by(skills, cluster, i)), None)
+        first = next((i for i in outsiders if not solved(cluster, i)), None)
         if first is None:
             continue
         radius = EVIDENCE_MARGIN * float(distances[first, row])

@@ -86,6 +86,6 @@ def test_adopt_solved_moves_only_noise_of_the_served_kind_into_its_cluster() -> 
     labels[dropped] = -1
     clusterer.labels = labels
     oneoffs = [i for i, k in enumerate(kinds) if k == "oneoff" and labels[i] < 0]
-    exp009._adopt_solved(clusterer, kinds, "sort")
+    exp009._grow(clusterer, kinds, "sort", widen=False)
     assert all(clusterer.labels[i] == sort_cluster for i in dropped)
     assert oneoffs and all(clusterer.labels[i] < 0 for i in oneoffs)
