@@ -36,6 +36,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from self_distill.agent.config import AgentConfig
+from self_distill.agent.summary import verified_families
 from self_distill.api import evaluate_model, load_tasks, open_ledger, open_store, run_agent
 from self_distill.ledger.agent_journal import AgentJournal
 from self_distill.report.agent_report import write_agent_report
@@ -171,6 +172,12 @@ def analyse(
         for i, row in enumerate(agent_rows)
         if row.route == "skill" and family_of_skill.get(row.skill) != tasks[i].family
     )
+    verified = verified_families(agent_events)
+    unverified = Counter(
+        f"{tasks[i].family} by {family_of_skill.get(row.skill)}"
+        for i, row in enumerate(agent_rows)
+        if row.route == "skill" and tasks[i].family not in verified.get(row.skill or "", ())
+    )
     return {
         "tasks": n,
         "agent": arm_figures(agent_scores, agent_tokens),
@@ -184,6 +191,8 @@ def analyse(
         "families": per_family,
         "skill_answers_outside_their_family": foreign.total(),
         "skill_answers_outside_their_family_by_pair": dict(foreign),
+        "skill_answers_outside_their_verified_families": unverified.total(),
+        "skill_answers_outside_their_verified_families_by_pair": dict(unverified),
         "skill_answers_to_oneoffs": sum(
             1
             for i, row in enumerate(agent_rows)
@@ -235,7 +244,8 @@ def print_table(document: dict[str, Any], console: Console) -> None:
         f"{document['creations_tried']} accepted ({document['creation_tokens']} tokens); "
         f"{len(document['demotions'])} demotions; skill answers outside their family "
         f"{document['skill_answers_outside_their_family']} "
-        f"{document['skill_answers_outside_their_family_by_pair'] or ''}"
+        f"{document['skill_answers_outside_their_family_by_pair'] or ''}, outside the families "
+        f"they were verified on {document['skill_answers_outside_their_verified_families']}"
     )
 
 

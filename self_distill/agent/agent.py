@@ -551,6 +551,7 @@ class Agent:
             detail = {
                 "size": size,
                 "family": skill.family,
+                "example_families": self._example_families(labelled, heldout),
                 "answer_format": answer_format,
                 "n_heldout": len(heldout),
                 "reasons": list(verdict.reasons),
@@ -593,6 +594,17 @@ class Agent:
             seen.add(key)
             heldout.append(LabelledExample(self.seen.texts[i], self.seen.labels[i] or ""))
         return answer_format, heldout[: self.config.max_heldout][::-1]
+
+    def _example_families(
+        self, members: Sequence[int], examples: Sequence[LabelledExample]
+    ) -> dict[str, int]:
+        """How many of the ``examples`` a skill is judged on (shown and held out) come from each
+        family ("-" for tasks given without one). A cluster can mix families that are one kind
+        of task (generated and BIG-Bench-Hard word sorting); the families a skill was verified on
+        are the ones it is known to answer, which the summary checks its answers against."""
+        family_of = {normalise_text(self.seen.texts[i]): self.seen.families[i] for i in members}
+        counts = Counter(family_of.get(normalise_text(e.input)) or "-" for e in examples)
+        return dict(sorted(counts.items()))
 
     def _create(self, seq: int, cluster: int, members: list[int], figures: dict[str, Any]) -> None:
         answer_format, members, data = self._labelled_split(cluster, members)
@@ -648,6 +660,7 @@ class Agent:
             **figures,
             "creator": self.creator_spec,
             "family": family,
+            "example_families": self._example_families(members, data.shown + data.heldout),
             "answer_format": answer_format,
             "n_shown": len(data.shown),
             "n_heldout": len(data.heldout),

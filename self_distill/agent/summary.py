@@ -8,10 +8,11 @@ drift checks), the same figure ``self-distill ledger summary --run`` gives.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from self_distill.ledger import Ledger
-from self_distill.ledger.agent_journal import AgentJournal
+from self_distill.ledger.agent_journal import AgentJournal, EventRecord
 from self_distill.stats import wilson_interval
 from self_distill.tasks import ONEOFF_FAMILY
 
@@ -35,6 +36,8 @@ def run_summary(ledger: Ledger, run_id: str) -> dict[str, Any]:
         for t in tasks
         if t.route == "skill" and t.skill is not None and t.family != skill_family.get(t.skill)
     ]
+    verified = verified_families(events)
+    unverified = [t for t in foreign if (t.family or "-") not in verified.get(t.skill or "", ())]
     creations = [e for e in events if e.kind in ("activated", "creation_failed")]
     routes_by_family: dict[str, Counter[str]] = defaultdict(Counter)
     for t in tasks:
@@ -82,5 +85,21 @@ def run_summary(ledger: Ledger, run_id: str) -> dict[str, Any]:
         ],
         "drift_checks": sum(e.kind == "drift_check" for e in events),
         "skill_answers_outside_their_family": len(foreign),
+        "skill_answers_outside_their_verified_families": len(unverified),
         "skill_answers_to_oneoffs": sum(t.family == ONEOFF_FAMILY for t in foreign),
     }
+
+
+def verified_families(events: Iterable[EventRecord]) -> dict[str, set[str]]:
+    """Per skill ref: the families of the tasks it was created and verified on, or judged on
+    when reused, as the agent recorded them (``example_families``), with the cluster's
+    commonest family (the only one runs recorded before ``example_families`` existed).
+
+    A skill's answers to these families were checked against labels before it answered any;
+    "its family" in the summary is the commonest one alone."""
+    families: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.kind in ("activated", "reused") and event.skill:
+            families[event.skill].update(event.detail.get("example_families") or {})
+            families[event.skill].add(event.detail.get("family") or "-")
+    return dict(families)

@@ -96,6 +96,10 @@ def write_agent_report(
         ],
         ["demotions", len(summary["demotions"])],
         ["skill answers outside their family", summary["skill_answers_outside_their_family"]],
+        [
+            "skill answers outside the families they were verified on",
+            summary["skill_answers_outside_their_verified_families"],
+        ],
     ]
     if baseline:
         headline.append(["baseline tokens", baseline[-1]])

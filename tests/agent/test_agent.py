@@ -73,10 +73,17 @@ def test_a_skill_learned_online_answers_its_family_at_zero_tokens(tmp_path: Path
     assert all(a.tokens == 0 and a.correct == 1.0 for a in sorts if a.route == "skill")
     assert not [a for task, a in after if task.family == "arith" and a.route == "skill"]
     assert summary["skill_answers_outside_their_family"] == 0
+    assert summary["skill_answers_outside_their_verified_families"] == 0
     with Ledger(tmp_path / "ledger.sqlite3") as ledger:
         usage = ledger.usage(summary["run_id"])
+        events = AgentJournal(ledger, summary["run_id"]).events()
     assert summary["tokens"] == sum(row.input_tokens + row.output_tokens for row in usage)
     assert {row.purpose for row in usage} == {"solve", "create"}
+    # the families the skill was written and verified on, counted over all its examples
+    [activated] = [e for e in events if e.kind == "activated"]
+    detail = activated.detail
+    assert list(detail["example_families"]) == ["word_sort"]
+    assert detail["example_families"]["word_sort"] == detail["n_shown"] + detail["n_heldout"]
     assert (tmp_path / "store" / "router.json").is_file()
 
     fresh = next(t for t in stream(40, seed=9) if t.family == "word_sort")

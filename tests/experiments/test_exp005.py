@@ -57,6 +57,14 @@ def test_analyse_pairs_the_arms_and_isolates_the_families() -> None:
     assert figures["skill_answers_outside_their_family_by_pair"] == {
         "bbh:word_sorting by word_sort": 1
     }
+    # a run that did not record the examples' families knows only the commonest one
+    assert figures["skill_answers_outside_their_verified_families_by_pair"] == {
+        "bbh:word_sorting by word_sort": 1
+    }
+    events[0].detail["example_families"] = {"word_sort": 30, "bbh:word_sorting": 2}
+    figures = exp005.analyse(tasks, baseline, rows, events, agent_tokens=75, baseline_tokens=100)
+    assert figures["skill_answers_outside_their_family"] == 1, "still not its commonest family"
+    assert figures["skill_answers_outside_their_verified_families"] == 0, "but verified on it"
 
 
 def test_resume_hands_the_killed_agent_run_to_run_agent(
