@@ -9,9 +9,12 @@ the warm-up, assign every task, re-cluster every ``--recluster-every``) on exp00
 streams, with embeddings only, and counts per kind of task the share of its tasks after
 ``--start`` that land inside a cluster of their own kind, and the one-offs (all, and those
 inside a cluster of the studied kind, which its skill would answer) and other kinds' tasks that
-land inside any cluster, under four rules:
+land inside any cluster, under these rules:
 
 - ``product``: the router's rule as shipped;
+- ``small_clusters``: the shipped rule, with the smallest cluster capped at the fewest labelled
+  tasks a reuse is judged on (16), so a rare phrasing can form a cluster of its own that the
+  agent gives the skill by reuse (counted as served as soon as it forms: an upper bound);
 - ``nearest_centroid``: a task HDBSCAN calls noise goes to the nearest cluster whose centroid
   threshold contains it;
 - ``nearest_member``: a task outside its cluster goes to the cluster of its nearest clustered
@@ -57,11 +60,13 @@ from self_distill.evidence.cache import default_embedding_cache_path
 from self_distill.evidence.membership import MAD_TO_SIGMA, MembershipIndex, unit_rows
 from self_distill.report.artifacts import run_dir, write_json, write_manifest
 from self_distill.report.pages import Section, write_report
+from self_distill.skills.verification.config import VerifierConfig
 from self_distill.stats import wilson_interval
 from self_distill.tasks import ONEOFF_FAMILY, family_names
 
 RULES = (
     "product",
+    "small_clusters",
     "nearest_centroid",
     "nearest_member",
     "keep_served",
@@ -120,6 +125,9 @@ def replay(
     vectors = unit_rows(vectors.astype(np.float32))
     if rule in NOISE_TO_CENTROID:
         config = dataclasses.replace(config, noise_to_nearest=True)
+    if rule == "small_clusters":
+        smallest = VerifierConfig(seed=config.seed).fewest_heldout()
+        config = dataclasses.replace(config, max_auto_cluster_size=smallest)
     clusterer: TaskClusterer | None = None
     cluster_kind: dict[int, str] = {}
     member_reach: dict[int, float] = {}
