@@ -15,6 +15,10 @@ land inside any cluster, under these rules:
 - ``small_clusters``: the shipped rule, with the smallest cluster capped at the fewest labelled
   tasks a reuse is judged on (16), so a rare phrasing can form a cluster of its own that the
   agent gives the skill by reuse (counted as served as soon as it forms: an upper bound);
+- ``min_samples_2``: the shipped rule with HDBSCAN's ``min_samples`` at 2, so sparse points
+  join clusters instead of being noise;
+- ``wider_threshold``: the shipped rule with the membership threshold at four scaled MADs
+  beyond the median distance instead of three;
 - ``nearest_centroid``: a task HDBSCAN calls noise goes to the nearest cluster whose centroid
   threshold contains it;
 - ``nearest_member``: a task outside its cluster goes to the cluster of its nearest clustered
@@ -64,9 +68,16 @@ from self_distill.skills.verification.config import VerifierConfig
 from self_distill.stats import wilson_interval
 from self_distill.tasks import ONEOFF_FAMILY, family_names
 
+CLUSTER_SETTINGS: dict[str, dict[str, Any]] = {
+    "small_clusters": {},
+    "min_samples_2": {"min_samples": 2},
+    "wider_threshold": {"membership_mads": 4.0},
+}
+"""Rules that keep the shipped routing and change only how HDBSCAN or the threshold is set
+(``small_clusters`` caps the smallest cluster at the 16 labelled tasks a reuse needs)."""
 RULES = (
     "product",
-    "small_clusters",
+    *CLUSTER_SETTINGS,
     "nearest_centroid",
     "nearest_member",
     "keep_served",
@@ -125,6 +136,8 @@ def replay(
     vectors = unit_rows(vectors.astype(np.float32))
     if rule in NOISE_TO_CENTROID:
         config = dataclasses.replace(config, noise_to_nearest=True)
+    if rule in CLUSTER_SETTINGS:
+        config = dataclasses.replace(config, **CLUSTER_SETTINGS[rule])
     if rule == "small_clusters":
         smallest = VerifierConfig(seed=config.seed).fewest_heldout()
         config = dataclasses.replace(config, max_auto_cluster_size=smallest)
