@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ from self_distill.skills.creation.missing_imports import add_missing_imports
 from self_distill.skills.creation.records import CreationBudget
 from self_distill.skills.creation.run import SandboxShownRunner
 from self_distill.skills.examples import LabelledExample, load_skill_data
-from self_distill.skills.verification.checks import score_output
+from self_distill.skills.verification.checks import best_constant_answer, score_output
 from self_distill.skills.verification.config import VerifierConfig
 from self_distill.stats import paired_difference, wilson_interval
 from self_distill.tasks import scorer_for
@@ -215,7 +214,7 @@ def summarise(rows: list[dict[str, Any]], majority: dict[str, float]) -> dict[st
     return contracts
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL, help="creator model spec")
     parser.add_argument("--families", default=",".join(family_names("everyday")))
@@ -227,7 +226,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--prompt-examples", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
     return run(args, load_model(args.model))
 
 
@@ -264,7 +267,7 @@ def run(args: argparse.Namespace, generator: TextGenerator) -> dict[str, Any]:
                 family, n_shown=args.shown, max_heldout=args.heldout, seed=args.seed
             )
             targets = [e.target for e in data.heldout]
-            majority[family] = Counter(targets).most_common(1)[0][1] / len(targets)
+            _, majority[family] = best_constant_answer(targets, scorer_for(data.answer_format))
             for contract in contracts:
                 for index in range(budget.candidates):
                     rows.append(

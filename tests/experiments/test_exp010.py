@@ -3,7 +3,6 @@ scoring of its candidates and the paired comparison with the shipped contract.""
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -63,18 +62,8 @@ def test_contracts_change_only_the_contract_text() -> None:
 def test_each_contract_is_scored_on_shown_and_heldout_and_paired_with_none(
     tmp_path: Path,
 ) -> None:
-    args = argparse.Namespace(
-        model="scripted:fake",
-        families="title_slug",
-        contracts="none,steps,plan",
-        candidates=2,
-        max_tokens=600,
-        shown=16,
-        heldout=40,
-        prompt_examples=3,
-        seed=0,
-        out=tmp_path,
-    )
+    options = ["--families", "title_slug", "--heldout", "40", "--prompt-examples", "3"]
+    args = exp010.parse_args([*options, "--out", str(tmp_path)])
     model = ScriptedFakeModel(reply_for)
     summary = exp010.run(args, model)
     assert len(model.calls) == 6
