@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +26,7 @@ from self_distill.agent.agent import Agent
 from self_distill.agent.config import AgentConfig
 from self_distill.api import answer, run_agent
 from self_distill.errors import ModelUnavailableError
-from self_distill.evidence.clustering import Assignment
+from self_distill.evidence.clustering import Assignment, TaskClusterer
 from self_distill.ledger import Ledger
 from self_distill.ledger.agent_journal import AgentJournal
 from self_distill.models.base import Message
@@ -48,6 +50,23 @@ def scripted_agent(ledger: Ledger, tmp_path: Path, config: AgentConfig = SMALL) 
     return Agent(
         scripted_agent_model(), ledger=ledger, store=SkillStore(tmp_path / "store"), config=config
     )
+
+
+@contextmanager
+def adopting_agent_after(
+    tasks: list[Task], tmp_path: Path
+) -> Iterator[tuple[Agent, TaskClusterer, int]]:
+    """A scripted agent with ``adopt_solved_noise`` that has answered ``tasks``, still open,
+    with its clusterer and its one served cluster."""
+    config = dataclasses.replace(SMALL, adopt_solved_noise=True)
+    with (
+        Ledger(tmp_path / "ledger.sqlite3") as ledger,
+        scripted_agent(ledger, tmp_path, config) as agent,
+    ):
+        agent.run(tasks)
+        assert agent.clusterer is not None
+        [cluster] = list(agent.skills.by_cluster)
+        yield agent, agent.clusterer, cluster
 
 
 def test_a_skill_learned_online_answers_its_family_at_zero_tokens(tmp_path: Path) -> None:
@@ -420,24 +439,19 @@ def test_labelled_noise_the_skill_answers_right_joins_its_cluster_when_asked(
     served cluster only when that cluster's skill answers it right (a one-off or another
     family's task cannot show that); the model is the test-only ScriptedFakeModel."""
     tasks = stream(120)
-    config = dataclasses.replace(SMALL, adopt_solved_noise=True)
-    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = scripted_agent(ledger, tmp_path, config)
-        with agent:
-            agent.run(tasks)
-            assert agent.clusterer is not None and agent.clusterer.config.noise_to_nearest
-            [cluster] = list(agent.skills.by_cluster)
-            labels = agent.clusterer.labels
-            sorts = [i for i in np.flatnonzero(labels == cluster) if tasks[i].family == "word_sort"]
-            sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
-            moved = [int(i) for i in sorts[:3] + sums[:3]]
-            labels[moved] = -1  # as if the re-clustering had left them in noise
-            agent._grow_served_clusters(len(tasks))
-            assert [int(agent.clusterer.labels[i]) for i in moved[:3]] == [cluster] * 3
-            assert all(agent.clusterer.labels[i] < 0 for i in moved[3:])
-            events = agent.journal.events()
-            [event] = [e for e in events if e.seq == len(tasks) and e.kind == "adopted"]
-            assert (event.cluster, event.detail) == (cluster, {"tasks": 3})
+    with adopting_agent_after(tasks, tmp_path) as (agent, clusterer, cluster):
+        assert clusterer.config.noise_to_nearest
+        labels = clusterer.labels
+        sorts = [i for i in np.flatnonzero(labels == cluster) if tasks[i].family == "word_sort"]
+        sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
+        moved = [int(i) for i in sorts[:3] + sums[:3]]
+        labels[moved] = -1  # as if the re-clustering had left them in noise
+        agent._grow_served_clusters(len(tasks))
+        assert [int(clusterer.labels[i]) for i in moved[:3]] == [cluster] * 3
+        assert all(clusterer.labels[i] < 0 for i in moved[3:])
+        events = agent.journal.events()
+        [event] = [e for e in events if e.seq == len(tasks) and e.kind == "adopted"]
+        assert (event.cluster, event.detail) == (cluster, {"tasks": 3})
 
 
 def test_a_served_cluster_widens_to_just_inside_its_skills_nearest_counter_example(
@@ -450,23 +464,17 @@ def test_a_served_cluster_widens_to_just_inside_its_skills_nearest_counter_examp
     from self_distill.agent.cluster_growth import EVIDENCE_MARGIN
 
     tasks = stream(120)
-    config = dataclasses.replace(SMALL, adopt_solved_noise=True)
-    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
-        agent = scripted_agent(ledger, tmp_path, config)
-        with agent:
-            agent.run(tasks)
-            assert agent.clusterer is not None
-            [cluster] = list(agent.skills.by_cluster)
-            membership = agent.clusterer.membership
-            row = membership.cluster_ids.index(cluster)
-            distances = membership.distances(agent.clusterer.vectors)[:, row]
-            sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
-            expected = EVIDENCE_MARGIN * float(min(distances[sums]))
-            # the run ends on a re-clustering (120 tasks, every 40), which widened the cluster
-            assert float(membership.thresholds[row]) == pytest.approx(expected)
-            [event] = [
-                e for e in agent.journal.events() if e.kind == "widened" and e.seq == len(tasks) - 1
-            ]
-            assert event.cluster == cluster
-            assert event.detail["threshold"] == pytest.approx(expected, abs=1e-5)
-            assert event.detail["calibrated"] < event.detail["threshold"]
+    with adopting_agent_after(tasks, tmp_path) as (agent, clusterer, cluster):
+        membership = clusterer.membership
+        row = membership.cluster_ids.index(cluster)
+        distances = membership.distances(clusterer.vectors)[:, row]
+        sums = [i for i, t in enumerate(tasks) if t.family == "arith"]
+        expected = EVIDENCE_MARGIN * float(min(distances[sums]))
+        # the run ends on a re-clustering (120 tasks, every 40), which widened the cluster
+        assert float(membership.thresholds[row]) == pytest.approx(expected)
+        [event] = [
+            e for e in agent.journal.events() if e.kind == "widened" and e.seq == len(tasks) - 1
+        ]
+        assert event.cluster == cluster
+        assert event.detail["threshold"] == pytest.approx(expected, abs=1e-5)
+        assert event.detail["calibrated"] < event.detail["threshold"]
