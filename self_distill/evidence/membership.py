@@ -20,6 +20,12 @@ import numpy as np
 from self_distill.errors import DataError
 
 MAD_TO_SIGMA = 1.4826
+ROUNDING_SLACK = 1e-5
+"""Added to every threshold. A float32 dot product of two 384-dimensional unit vectors differs
+in its last bits with the summation order (BLAS blocks rows differently), about 1e-7; a cluster of
+tasks repeated word for word has a zero spread, so without this slack its members can all fall
+just outside their own threshold (a cluster of two pii_extract phrasings once lost every member).
+Real distances between different tasks are 1e-2 or more, so the slack admits no new task."""
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -46,8 +52,9 @@ class MembershipIndex:
     ) -> MembershipIndex:
         """Fit one centroid and threshold per non-noise label from that cluster's members.
 
-        threshold = median(d) + mads * 1.4826 * median(|d - median(d)|) over the members'
-        cosine distances d to the centroid (1.4826 makes the MAD a standard-deviation estimate).
+        threshold = median(d) + mads * 1.4826 * median(|d - median(d)|) + ``ROUNDING_SLACK``
+        over the members' cosine distances d to the centroid (1.4826 makes the MAD a
+        standard-deviation estimate).
         """
         ids = tuple(int(label) for label in np.unique(labels) if label >= 0)
         dim = vectors.shape[1]
@@ -60,7 +67,7 @@ class MembershipIndex:
             centroids[row] = centroid
             median = float(np.median(distances))
             spread = MAD_TO_SIGMA * float(np.median(np.abs(distances - median)))
-            thresholds[row] = median + mads * spread
+            thresholds[row] = median + mads * spread + ROUNDING_SLACK
         return cls(ids, centroids, thresholds)
 
     def _rows(self, cluster_ids: np.ndarray) -> np.ndarray:

@@ -172,3 +172,21 @@ def test_widen_raises_a_threshold_never_lowers_it_and_refuses_an_unknown_cluster
     assert clusterer.membership.thresholds[1] == before[1]
     with pytest.raises(DataError, match="not a current cluster"):
         clusterer.widen({second + 5: 0.5})
+
+
+def test_a_cluster_of_repeated_texts_keeps_its_members_and_serves_a_repeat() -> None:
+    """A stream often repeats tasks word for word; a cluster of two texts repeated must not
+    lose its members to the fringe cut through rounding, and a later repeat must be served by
+    it (the clusterer once raised instead: HDBSCAN predicted a cluster the cut had emptied)."""
+    rng = np.random.default_rng(7)
+    vectors, _ = blobs([60, 60], dim=384)
+    for _ in range(10):
+        texts = np.eye(384)[[5, 5]] + np.eye(384)[[6, 7]] * 0.3 + rng.normal(0, 0.01, (2, 384))
+        texts = (texts / np.linalg.norm(texts, axis=1, keepdims=True)).astype(np.float32)
+        repeats = np.vstack([np.repeat(texts[:1], 25, axis=0), np.repeat(texts[1:], 17, axis=0)])
+        clusterer = TaskClusterer(CONFIG)
+        labels = clusterer.fit(np.vstack([vectors, repeats]))
+        assert (labels[120:] >= 0).all()
+        placed = clusterer.assign(texts)
+        assert [item.cluster_id for item in placed] == [labels[120], labels[-1]]
+        assert all(item.belongs for item in placed)
