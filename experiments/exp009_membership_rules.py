@@ -35,12 +35,17 @@ land inside any cluster, under these rules:
   another kind (the agent's ``adopt_solved_noise``: the nearest task its skill is not known
   to answer right), both through the agent's own :mod:`~self_distill.agent.cluster_growth`.
 
+``--max-seq-length`` embeds only the first word pieces of each task (default 128, the shipped
+embedder's), to test whether the instruction at a task's head groups its phrasings better than the
+whole text does.
+
 A cluster's kind is the commonest kind among its members at that moment (the experiment knows the
 families; the agent does not). ``--same-kind`` names families that are one kind of task (the
 generated word_sort and BIG-Bench-Hard word_sorting). Writes ``summary.json``, ``report.md``,
 ``report.html``, ``inside.png`` and ``manifest.json`` under ``--out``.
 
-    python experiments/exp009_membership_rules.py [--seeds 0,1,2] [--n 1000] [--out FOLDER]
+    python experiments/exp009_membership_rules.py [--seeds 0,1,2] [--n 1000]
+        [--max-seq-length 128] [--out FOLDER]
 """
 
 from __future__ import annotations
@@ -289,6 +294,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--recluster-every", type=int, default=100)
     parser.add_argument("--start", type=int, default=230, help="count tasks from here on")
     parser.add_argument("--same-kind", default=WORD_SORTING, help="families that are one kind")
+    parser.add_argument(
+        "--max-seq-length", type=int, default=128, help="word pieces embedded per task"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -300,7 +308,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     console = Console(width=150)
     summary: dict[str, Any] = {"rules": {rule: {} for rule in RULES}, "studied_kind": studied}
     with EmbeddingCache(default_embedding_cache_path()) as cache:
-        embedder = Embedder(cache)
+        embedder = Embedder(cache, max_seq_length=args.max_seq_length)
         for seed in seeds:
             tasks = exp005.build(families, args.n, args.noise, seed)
             vectors = embedder.embed([task.input for task in tasks])
